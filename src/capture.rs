@@ -1,0 +1,502 @@
+//! A capture: one thread drives the libsinsp `next()` loop in-process and pushes owned
+//! [`Event`]s onto a bounded crossbeam channel.
+//!
+//! Live engines never block the kernel side on a slow consumer: when the channel is full the
+//! event is dropped and counted in [`CaptureStats::consumer_drops`], so memory stays bounded.
+//! Replays (savefile) apply back-pressure instead, since a file loses nothing by waiting.
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{bounded, Receiver, SendTimeoutError, Sender, TrySendError};
+use serde::Serialize;
+
+use crate::engine::{Engine, OpenOptions};
+use crate::error::{Error, Result};
+use crate::event::{decode_param, Direction, Event, FieldNames, FieldValue, Param};
+use crate::ffi::{static_str, Inspector, Next, ShimError};
+
+/// The fields extracted when none are requested.
+pub const DEFAULT_FIELDS: &[&str] = &[
+    "evt.num",
+    "evt.time",
+    "evt.category",
+    "evt.type",
+    "evt.dir",
+    "evt.res",
+    "proc.name",
+    "proc.pid",
+    "proc.ppid",
+    "thread.tid",
+    "proc.exepath",
+    "proc.cmdline",
+    "user.uid",
+    "fd.name",
+    "evt.args",
+];
+
+/// Counters of a capture. Live counters are refreshed about every 100 ms while running.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct CaptureStats {
+    /// Events that sinsp returned after the filter (what the consumer was offered).
+    pub events_seen: u64,
+    /// Events put on the channel.
+    pub events_delivered: u64,
+    /// Events dropped because the channel was full (slow consumer).
+    pub consumer_drops: u64,
+    /// Events sinsp read but the filter rejected.
+    pub events_filtered: u64,
+    /// Events the driver reports it produced (live engines).
+    pub kernel_events: u64,
+    /// Events the driver dropped (full buffers, faults, ...).
+    pub kernel_drops: u64,
+    /// Of which: dropped because a kernel buffer was full.
+    pub kernel_drops_buffer: u64,
+}
+
+/// Builder of a [`Capture`]. Obtain it with [`Capture::builder`].
+#[derive(Debug, Clone)]
+pub struct CaptureBuilder {
+    engine: Engine,
+    filter: Option<String>,
+    fields: Vec<String>,
+    buffer_size: u64,
+    channel_capacity: usize,
+    dump_to: Option<PathBuf>,
+    all_syscalls: bool,
+    import_users: bool,
+}
+
+impl Default for CaptureBuilder {
+    fn default() -> Self {
+        CaptureBuilder {
+            engine: Engine::ModernBpf,
+            filter: None,
+            fields: DEFAULT_FIELDS.iter().map(|s| s.to_string()).collect(),
+            buffer_size: 0,
+            channel_capacity: 65536,
+            dump_to: None,
+            all_syscalls: true,
+            import_users: true,
+        }
+    }
+}
+
+impl CaptureBuilder {
+    /// The engine to capture from (default: modern eBPF).
+    pub fn engine(mut self, engine: Engine) -> Self {
+        self.engine = engine;
+        self
+    }
+    /// A sinsp filter (e.g. `evt.type=openat and proc.pid=42`).
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.filter = Some(filter.into());
+        self
+    }
+    /// The sinsp fields to extract for every event (default: [`DEFAULT_FIELDS`]).
+    pub fn fields<I, S>(mut self, fields: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.fields = fields.into_iter().map(Into::into).collect();
+        self
+    }
+    /// Bytes of each per-CPU kernel buffer (0: libs' default, 8 MiB).
+    pub fn buffer_size(mut self, bytes: u64) -> Self {
+        self.buffer_size = bytes;
+        self
+    }
+    /// Capacity of the event channel (default 65536 events).
+    pub fn channel_capacity(mut self, n: usize) -> Self {
+        self.channel_capacity = n.max(1);
+        self
+    }
+    /// Also write every delivered event to a `.scap` file that the savefile engine and
+    /// sinsp-example can read back.
+    pub fn dump_to(mut self, path: impl Into<PathBuf>) -> Self {
+        self.dump_to = Some(path.into());
+        self
+    }
+    /// Activate every syscall and tracepoint (default), or only those libsinsp needs for its
+    /// state plus the ones the filter names (`false`, much lighter on a busy machine).
+    pub fn all_syscalls(mut self, on: bool) -> Self {
+        self.all_syscalls = on;
+        self
+    }
+    /// Whether sinsp imports the user and group tables (default true).
+    pub fn import_users(mut self, on: bool) -> Self {
+        self.import_users = on;
+        self
+    }
+
+    /// Opens the engine and starts capturing on a new thread. Errors of the filter, the fields,
+    /// the engine or the dump file come back here, typed.
+    pub fn open(self) -> Result<Capture> {
+        let (etx, erx) = bounded(self.channel_capacity);
+        let (ready_tx, ready_rx) = bounded::<Result<()>>(1);
+        let shared = Arc::new(Shared::default());
+        let engine = self.engine.clone();
+        let sh = shared.clone();
+        let fields: FieldNames = self.fields.clone().into();
+        let thread = std::thread::Builder::new()
+            .name(format!("sinspqa-{}", engine.name()))
+            .spawn(move || run(self, fields, etx, ready_tx, sh))?;
+        match ready_rx.recv() {
+            Ok(Ok(())) => Ok(Capture {
+                engine,
+                events: erx,
+                shared,
+                thread: Some(thread),
+            }),
+            Ok(Err(e)) => {
+                let _ = thread.join();
+                Err(e)
+            }
+            Err(_) => {
+                let _ = thread.join();
+                Err(Error::Libs("capture thread ended before opening".into()))
+            }
+        }
+    }
+}
+
+#[derive(Default)]
+struct Shared {
+    stop: AtomicBool,
+    finishing: AtomicBool,
+    seen: AtomicU64,
+    delivered: AtomicU64,
+    consumer_drops: AtomicU64,
+    filtered: AtomicU64,
+    driver: Mutex<(u64, u64, u64)>,
+    outcome: Mutex<Option<Error>>,
+}
+
+/// A running capture. Dropping it stops the capture and detaches every BPF program.
+pub struct Capture {
+    engine: Engine,
+    events: Receiver<Event>,
+    shared: Arc<Shared>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Capture {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Capture")
+            .field("engine", &self.engine)
+            .field("stats", &self.stats())
+            .finish()
+    }
+}
+
+impl Capture {
+    /// A builder with the defaults (modern eBPF, default fields, no filter).
+    pub fn builder() -> CaptureBuilder {
+        CaptureBuilder::default()
+    }
+
+    /// The engine this capture reads from.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The receiving end of the event channel. It disconnects when the capture ends (end of
+    /// file, stop, or error; see [`Capture::stop`] for the outcome).
+    pub fn events(&self) -> &Receiver<Event> {
+        &self.events
+    }
+
+    /// Current counters.
+    pub fn stats(&self) -> CaptureStats {
+        let s = &self.shared;
+        let (kernel_events, kernel_drops, kernel_drops_buffer) = *s.driver.lock().unwrap();
+        CaptureStats {
+            events_seen: s.seen.load(Ordering::Relaxed),
+            events_delivered: s.delivered.load(Ordering::Relaxed),
+            consumer_drops: s.consumer_drops.load(Ordering::Relaxed),
+            events_filtered: s.filtered.load(Ordering::Relaxed),
+            kernel_events,
+            kernel_drops,
+            kernel_drops_buffer,
+        }
+    }
+
+    /// Whether the capture thread has ended (end of file or error).
+    pub fn is_finished(&self) -> bool {
+        self.thread.as_ref().is_none_or(|t| t.is_finished())
+    }
+
+    /// Stops the capture now, closes the engine (BPF programs detached, devices and files
+    /// closed, the dump file flushed) and returns the final counters, or the error that ended
+    /// the capture (e.g. [`Error::Truncated`]).
+    pub fn stop(mut self) -> Result<CaptureStats> {
+        self.shared.stop.store(true, Ordering::SeqCst);
+        self.join()
+    }
+
+    /// Waits until the source ends by itself (end of a capture file), then returns like
+    /// [`Capture::stop`]. Events nobody receives while waiting count as consumer drops.
+    pub fn finish(mut self) -> Result<CaptureStats> {
+        self.shared.finishing.store(true, Ordering::SeqCst);
+        self.join()
+    }
+
+    fn join(&mut self) -> Result<CaptureStats> {
+        if let Some(t) = self.thread.take() {
+            if t.join().is_err() {
+                return Err(Error::Libs("capture thread panicked".into()));
+            }
+        }
+        match self.shared.outcome.lock().unwrap().take() {
+            Some(e) => Err(e),
+            None => Ok(self.stats()),
+        }
+    }
+}
+
+impl Drop for Capture {
+    fn drop(&mut self) {
+        self.shared.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn open_inspector(b: &CaptureBuilder) -> Result<Inspector> {
+    let mut insp = Inspector::new().map_err(|e| Error::Libs(e.message))?;
+    insp.set_import_users(b.import_users);
+    if let Some(f) = &b.filter {
+        insp.set_filter(f).map_err(|e| Error::InvalidFilter {
+            filter: f.clone(),
+            message: e.message,
+        })?;
+    }
+    insp.set_fields(&b.fields).map_err(|e| {
+        let field = b
+            .fields
+            .iter()
+            .find(|f| e.message.contains(f.as_str()))
+            .cloned()
+            .unwrap_or_default();
+        Error::InvalidField {
+            field,
+            message: e.message,
+        }
+    })?;
+    let opts = OpenOptions {
+        buffer_size: b.buffer_size,
+        all_syscalls: b.all_syscalls,
+    };
+    b.engine.open(&mut insp, &opts)?;
+    if let Some(p) = &b.dump_to {
+        insp.dump_open(p).map_err(|e| Error::Dump {
+            path: p.clone(),
+            message: e.message,
+        })?;
+    }
+    insp.start().map_err(|e| Error::Capture {
+        engine: b.engine.name(),
+        message: e.message,
+    })?;
+    Ok(insp)
+}
+
+fn to_event(raw: &sinsp_sys::sq_event, fields: &FieldNames) -> Event {
+    // SAFETY: the shim guarantees `params`/`fields` point to `nparams`/`nfields` entries that
+    // stay valid until the next call on the inspector; we copy everything out here.
+    let (params, values) = unsafe {
+        (
+            slice_or_empty(raw.params, raw.nparams as usize),
+            slice_or_empty(raw.fields, raw.nfields as usize),
+        )
+    };
+    let params = params
+        .iter()
+        .map(|p| {
+            // SAFETY: `data` points to `len` bytes of the current event (or is NULL with len 0).
+            let bytes = unsafe { slice_or_empty(p.data, p.len as usize) };
+            // SAFETY: parameter names come from libs' static event table.
+            Param {
+                name: unsafe { static_str(p.name) },
+                ptype: p.ptype,
+                value: decode_param(p.ptype, bytes),
+            }
+        })
+        .collect();
+    let field_values = values.iter().map(field_value).collect();
+    Event {
+        num: raw.num,
+        ts: raw.ts,
+        tid: raw.tid,
+        cpu: raw.cpu,
+        code: raw.type_,
+        // SAFETY: event names come from libs' static event table.
+        name: unsafe { static_str(raw.name) },
+        direction: if raw.dir == 0 {
+            Direction::Enter
+        } else {
+            Direction::Exit
+        },
+        category: raw.category,
+        is_main_thread: raw.is_main_thread != 0,
+        params,
+        field_names: fields.clone(),
+        field_values,
+    }
+}
+
+fn field_value(v: &sinsp_sys::sq_value) -> FieldValue {
+    use sinsp_sys as s;
+    let text = || {
+        // SAFETY: for string kinds `s` points to `len` bytes owned by the inspector.
+        let b = unsafe { slice_or_empty(v.s as *const u8, v.len as usize) };
+        String::from_utf8_lossy(b).into_owned()
+    };
+    match v.kind {
+        s::SQ_V_I64 => FieldValue::I64(v.i),
+        s::SQ_V_U64 => FieldValue::U64(v.u),
+        s::SQ_V_F64 => FieldValue::F64(v.d),
+        s::SQ_V_BOOL => FieldValue::Bool(v.i != 0),
+        s::SQ_V_STR => FieldValue::Str(text()),
+        s::SQ_V_JSON => serde_json::from_str(&text())
+            .map(FieldValue::Json)
+            .unwrap_or(FieldValue::Str(text())),
+        _ => FieldValue::Null,
+    }
+}
+
+/// # Safety
+/// `p` must be NULL (then `n` is ignored) or point to `n` valid `T`s.
+unsafe fn slice_or_empty<'a, T>(p: *const T, n: usize) -> &'a [T] {
+    if p.is_null() || n == 0 {
+        &[]
+    } else {
+        // SAFETY: guaranteed by the caller.
+        unsafe { std::slice::from_raw_parts(p, n) }
+    }
+}
+
+const STATS_EVERY: Duration = Duration::from_millis(100);
+
+fn run(
+    b: CaptureBuilder,
+    fields: FieldNames,
+    tx: Sender<Event>,
+    ready: Sender<Result<()>>,
+    sh: Arc<Shared>,
+) {
+    let mut insp = match open_inspector(&b) {
+        Ok(i) => i,
+        Err(e) => {
+            let _ = ready.send(Err(e));
+            return;
+        }
+    };
+    let _ = ready.send(Ok(()));
+    let live = b.engine.is_live();
+    let mut last_stats = Instant::now();
+    let mut outcome: Option<Error> = None;
+
+    loop {
+        if sh.stop.load(Ordering::Relaxed) {
+            break;
+        }
+        if live && last_stats.elapsed() >= STATS_EVERY {
+            refresh_driver_stats(&mut insp, &sh);
+            last_stats = Instant::now();
+        }
+        let ev = match insp.next() {
+            Ok(Next::Event(raw)) => to_event(raw, &fields),
+            Ok(Next::Timeout) => continue,
+            Ok(Next::Filtered) => {
+                sh.filtered.fetch_add(1, Ordering::Relaxed);
+                continue;
+            }
+            Ok(Next::Eof) => break,
+            Err(e) => {
+                outcome = Some(read_error(&b.engine, e, sh.seen.load(Ordering::Relaxed)));
+                break;
+            }
+        };
+        sh.seen.fetch_add(1, Ordering::Relaxed);
+        if deliver(ev, &tx, live, &sh) {
+            sh.delivered.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+    if live {
+        refresh_driver_stats(&mut insp, &sh);
+    }
+    if let Err(e) = insp.dump_close() {
+        if outcome.is_none() {
+            outcome = Some(Error::Dump {
+                path: b.dump_to.clone().unwrap_or_default(),
+                message: e.message,
+            });
+        }
+    }
+    // Detach BPF programs / close devices before the channel disconnects, so a consumer that
+    // sees the end of the stream can rely on the engine being closed.
+    insp.close();
+    drop(insp);
+    *sh.outcome.lock().unwrap() = outcome;
+    drop(tx);
+}
+
+/// Sends one event. Live: never blocks (a full channel counts a consumer drop). Replay: waits
+/// for room, unless the capture is stopping or finishing with nobody receiving.
+fn deliver(ev: Event, tx: &Sender<Event>, live: bool, sh: &Shared) -> bool {
+    if live {
+        return match tx.try_send(ev) {
+            Ok(()) => true,
+            Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
+                sh.consumer_drops.fetch_add(1, Ordering::Relaxed);
+                false
+            }
+        };
+    }
+    let mut ev = ev;
+    loop {
+        match tx.send_timeout(ev, Duration::from_millis(50)) {
+            Ok(()) => return true,
+            Err(SendTimeoutError::Timeout(e)) => {
+                if sh.stop.load(Ordering::Relaxed) || sh.finishing.load(Ordering::Relaxed) {
+                    sh.consumer_drops.fetch_add(1, Ordering::Relaxed);
+                    return false;
+                }
+                ev = e;
+            }
+            Err(SendTimeoutError::Disconnected(_)) => {
+                sh.consumer_drops.fetch_add(1, Ordering::Relaxed);
+                return false;
+            }
+        }
+    }
+}
+
+fn refresh_driver_stats(insp: &mut Inspector, sh: &Shared) {
+    if let Ok(st) = insp.stats() {
+        *sh.driver.lock().unwrap() = (st.n_evts, st.n_drops, st.n_drops_buffer);
+    }
+}
+
+fn read_error(engine: &Engine, e: ShimError, delivered: u64) -> Error {
+    match engine {
+        Engine::Savefile(p) if delivered > 0 => Error::Truncated {
+            path: p.clone(),
+            events_delivered: delivered,
+            message: e.message,
+        },
+        Engine::Savefile(p) => Error::CorruptFile {
+            path: p.clone(),
+            message: e.message,
+        },
+        _ => Error::Capture {
+            engine: engine.name(),
+            message: e.message,
+        },
+    }
+}

@@ -1,0 +1,85 @@
+//! Typed errors of the capture core.
+use std::path::PathBuf;
+
+/// Everything that can go wrong when opening or running a capture.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The sinsp filter does not compile; `message` is libs' own message.
+    #[error("invalid filter {filter:?}: {message}")]
+    InvalidFilter {
+        /// The filter as given.
+        filter: String,
+        /// libsinsp's compiler message.
+        message: String,
+    },
+    /// A requested output field does not exist in libsinsp.
+    #[error("invalid field {field:?}: {message}")]
+    InvalidField {
+        /// The field name as given.
+        field: String,
+        /// Why it was rejected.
+        message: String,
+    },
+    /// The engine needs privileges this process does not have (root, CAP_BPF/CAP_SYS_ADMIN).
+    #[error("not permitted to open the {engine} engine: {message}")]
+    NotPermitted {
+        /// Engine name.
+        engine: &'static str,
+        /// What is missing, or libs' message.
+        message: String,
+    },
+    /// The engine cannot run here (not compiled in, kernel lacks support, driver not loaded).
+    #[error("engine {engine} unavailable: {reason}")]
+    EngineUnavailable {
+        /// Engine name.
+        engine: &'static str,
+        /// Why.
+        reason: String,
+    },
+    /// A capture file that does not exist.
+    #[error("capture file not found: {}", .0.display())]
+    FileNotFound(PathBuf),
+    /// A capture file that libscap cannot read at all (garbage, wrong format).
+    #[error("corrupt capture file {}: {message}", path.display())]
+    CorruptFile {
+        /// The file.
+        path: PathBuf,
+        /// libscap's message.
+        message: String,
+    },
+    /// A capture file that ends in the middle of its data: the events before the cut were delivered.
+    #[error("truncated capture file {}: {message} (after {events_delivered} events)", path.display())]
+    Truncated {
+        /// The file.
+        path: PathBuf,
+        /// How many events were read before the cut.
+        events_delivered: u64,
+        /// libscap's message.
+        message: String,
+    },
+    /// The dump file could not be written.
+    #[error("cannot write capture file {}: {message}", path.display())]
+    Dump {
+        /// The file.
+        path: PathBuf,
+        /// libs' message.
+        message: String,
+    },
+    /// A live capture failed while reading events.
+    #[error("capture failed on {engine}: {message}")]
+    Capture {
+        /// Engine name.
+        engine: &'static str,
+        /// libs' message.
+        message: String,
+    },
+    /// Any other failure reported by libs.
+    #[error("libs error: {0}")]
+    Libs(String),
+    /// An I/O error of the harness itself.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+/// Result with the crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

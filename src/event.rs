@@ -1,0 +1,581 @@
+//! Owned events as the capture hands them to consumers, and libs' event table.
+use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::sync::{Arc, OnceLock};
+
+use serde::ser::{SerializeMap, Serializer};
+use serde::Serialize;
+use sinsp_sys as sys;
+
+use crate::ffi::static_str;
+
+/// Direction of an event: syscall enter (`>`) or exit (`<`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum Direction {
+    /// `>`: the enter event.
+    Enter,
+    /// `<`: the exit event.
+    Exit,
+}
+
+impl Direction {
+    /// The sinsp spelling: `>` or `<`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Enter => ">",
+            Direction::Exit => "<",
+        }
+    }
+}
+
+/// A value of an extracted sinsp field, typed as libsinsp's JSON formatter types it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FieldValue {
+    /// The field has no value for this event.
+    Null,
+    /// A signed number.
+    I64(i64),
+    /// An unsigned number.
+    U64(u64),
+    /// A floating point number.
+    F64(f64),
+    /// A boolean.
+    Bool(bool),
+    /// A string.
+    Str(String),
+    /// A list or object (JSON).
+    Json(serde_json::Value),
+}
+
+impl FieldValue {
+    /// The value as a string, when it is one.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            FieldValue::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+    /// The value as a signed integer, when it is a number that fits.
+    pub fn as_i64(&self) -> Option<i64> {
+        match *self {
+            FieldValue::I64(v) => Some(v),
+            FieldValue::U64(v) => i64::try_from(v).ok(),
+            _ => None,
+        }
+    }
+    /// Whether the field had no value.
+    pub fn is_null(&self) -> bool {
+        matches!(self, FieldValue::Null)
+    }
+    /// Renders the value as text (numbers in decimal, null as `<NA>` like sinsp).
+    pub fn render(&self) -> String {
+        match self {
+            FieldValue::Null => "<NA>".into(),
+            FieldValue::I64(v) => v.to_string(),
+            FieldValue::U64(v) => v.to_string(),
+            FieldValue::F64(v) => v.to_string(),
+            FieldValue::Bool(v) => v.to_string(),
+            FieldValue::Str(s) => s.clone(),
+            FieldValue::Json(v) => v.to_string(),
+        }
+    }
+}
+
+impl Serialize for FieldValue {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            FieldValue::Null => s.serialize_none(),
+            FieldValue::I64(v) => s.serialize_i64(*v),
+            FieldValue::U64(v) => s.serialize_u64(*v),
+            FieldValue::F64(v) => s.serialize_f64(*v),
+            FieldValue::Bool(v) => s.serialize_bool(*v),
+            FieldValue::Str(v) => s.serialize_str(v),
+            FieldValue::Json(v) => v.serialize(s),
+        }
+    }
+}
+
+/// A socket address as libscap encodes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "family", rename_all = "snake_case")]
+pub enum SockAddr {
+    /// AF_INET / AF_INET6.
+    Inet {
+        /// Address.
+        ip: IpAddr,
+        /// Port.
+        port: u16,
+    },
+    /// AF_UNIX, with its path.
+    Unix {
+        /// Socket path (may be empty or abstract).
+        path: String,
+    },
+    /// A family the decoder does not know, with its raw bytes.
+    Other {
+        /// libscap's family code.
+        code: u8,
+    },
+}
+
+/// A decoded event parameter value, typed by libs' event table (`ppm_param_type`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum ParamValue {
+    /// Signed integers: PT_INT*, PT_FD, PT_PID, PT_ERRNO.
+    Int(i64),
+    /// Unsigned integers: PT_UINT*, flags, modes, uid/gid, times, ports, sigsets, ...
+    Uint(u64),
+    /// PT_DOUBLE.
+    Double(f64),
+    /// Strings: PT_CHARBUF, PT_FSPATH, PT_FSRELPATH.
+    Str(String),
+    /// PT_BYTEBUF and any payload the decoder keeps raw.
+    Bytes(Vec<u8>),
+    /// PT_CHARBUFARRAY (argv, env) and PT_CHARBUF_PAIR_ARRAY (flattened pairs).
+    StrArray(Vec<String>),
+    /// PT_SOCKADDR.
+    SockAddr(SockAddr),
+    /// PT_SOCKTUPLE: source and destination.
+    SockTuple {
+        /// Source endpoint.
+        src: SockAddr,
+        /// Destination endpoint.
+        dst: SockAddr,
+    },
+    /// PT_IPV4ADDR / PT_IPV6ADDR / PT_IPADDR.
+    Ip(IpAddr),
+    /// A parameter present but empty (length 0).
+    Empty,
+}
+
+impl ParamValue {
+    /// The value as a signed integer, when it is an integer.
+    pub fn as_i64(&self) -> Option<i64> {
+        match *self {
+            ParamValue::Int(v) => Some(v),
+            ParamValue::Uint(v) => i64::try_from(v).ok(),
+            _ => None,
+        }
+    }
+    /// The value as a string, when it is one.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            ParamValue::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// One event parameter: its name in libs' event table, its type code and its decoded value.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Param {
+    /// Parameter name (e.g. `fd`, `name`, `res`).
+    pub name: &'static str,
+    /// libs' `ppm_param_type` code.
+    #[serde(skip)]
+    pub ptype: u32,
+    /// The decoded value.
+    pub value: ParamValue,
+}
+
+/// The names of the fields a capture extracts, shared by all its events.
+pub type FieldNames = Arc<[String]>;
+
+/// An owned event: header, raw params decoded by type, and the extracted sinsp fields.
+#[derive(Debug, Clone)]
+pub struct Event {
+    /// sinsp event number (`evt.num`).
+    pub num: u64,
+    /// Timestamp in ns since the epoch (`evt.rawtime`).
+    pub ts: u64,
+    /// Thread id (`thread.tid`).
+    pub tid: i64,
+    /// CPU the event was captured on.
+    pub cpu: u16,
+    /// libs' event code (`ppm_event_code`).
+    pub code: u16,
+    /// Event type name (`evt.type`), e.g. `openat`.
+    pub name: &'static str,
+    /// Enter or exit.
+    pub direction: Direction,
+    /// libs' category flags (`ppm_event_category`).
+    pub category: u32,
+    /// Whether the thread is the main thread of its process (sinsp-example prints only those by default).
+    pub is_main_thread: bool,
+    /// Raw parameters decoded by their type.
+    pub params: Vec<Param>,
+    /// Extracted field names (shared) and values (same order).
+    pub(crate) field_names: FieldNames,
+    pub(crate) field_values: Vec<FieldValue>,
+}
+
+impl Event {
+    /// The value of an extracted field (`proc.name`, `fd.name`, ...), if the capture extracts it.
+    pub fn field(&self, name: &str) -> Option<&FieldValue> {
+        let i = self.field_names.iter().position(|n| n == name)?;
+        self.field_values.get(i)
+    }
+    /// A string field, or None when absent, null or not a string.
+    pub fn field_str(&self, name: &str) -> Option<&str> {
+        self.field(name).and_then(FieldValue::as_str)
+    }
+    /// An integer field, or None when absent, null or not an integer.
+    pub fn field_i64(&self, name: &str) -> Option<i64> {
+        self.field(name).and_then(FieldValue::as_i64)
+    }
+    /// All extracted fields in order.
+    pub fn fields(&self) -> impl Iterator<Item = (&str, &FieldValue)> {
+        self.field_names
+            .iter()
+            .map(String::as_str)
+            .zip(self.field_values.iter())
+    }
+    /// A raw parameter by name.
+    pub fn param(&self, name: &str) -> Option<&ParamValue> {
+        self.params
+            .iter()
+            .find(|p| p.name == name)
+            .map(|p| &p.value)
+    }
+    /// The category name as sinsp prints `evt.category` (e.g. `file`, `process`, `net`).
+    pub fn category_name(&self) -> &'static str {
+        category_name(self.category)
+    }
+    /// The raw parameters as a JSON object (name → typed value).
+    pub fn params_json(&self) -> serde_json::Value {
+        let m: BTreeMap<&str, &ParamValue> =
+            self.params.iter().map(|p| (p.name, &p.value)).collect();
+        serde_json::to_value(m).unwrap_or_default()
+    }
+}
+
+/// Serialises to the JSON shape `sinsp-example -j` prints: one flat object whose keys are the
+/// extracted field names, null where a field has no value.
+impl Serialize for Event {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(self.field_values.len()))?;
+        for (k, v) in self.fields() {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+/// The category name for libs' category flags, as sinsp's `evt.category` spells it.
+pub fn category_name(category: u32) -> &'static str {
+    // The low bits hold the category; higher bits are flags (EC_SYSCALL, EC_TRACEPOINT, ...).
+    match category & 0xff {
+        sys::EC_OTHER => "other",
+        sys::EC_FILE => "file",
+        sys::EC_NET => "net",
+        sys::EC_IPC => "ipc",
+        sys::EC_MEMORY => "memory",
+        sys::EC_PROCESS => "process",
+        sys::EC_SLEEP => "sleep",
+        sys::EC_SYSTEM => "system",
+        sys::EC_SIGNAL => "signal",
+        sys::EC_USER => "user",
+        sys::EC_TIME => "time",
+        sys::EC_PROCESSING => "processing",
+        sys::EC_IO_READ => "IO_read",
+        sys::EC_IO_WRITE => "IO_write",
+        sys::EC_IO_OTHER => "IO_other",
+        sys::EC_WAIT => "wait",
+        sys::EC_SCHEDULER => "scheduler",
+        _ => "unknown",
+    }
+}
+
+/// One parameter of an event type in libs' event table.
+#[derive(Debug, Clone, Serialize)]
+pub struct ParamInfo {
+    /// Name.
+    pub name: &'static str,
+    /// `ppm_param_type` code.
+    pub ptype: u32,
+    /// `ppm_print_format` code.
+    pub fmt: u32,
+}
+
+/// One entry of libs' event table.
+#[derive(Debug, Clone, Serialize)]
+pub struct EventInfo {
+    /// `ppm_event_code`.
+    pub code: u16,
+    /// Event name (`openat`, `execve`, ...).
+    pub name: &'static str,
+    /// Enter or exit.
+    pub direction: Direction,
+    /// Category flags.
+    pub category: u32,
+    /// `ppm_event_flags`.
+    pub flags: u32,
+    /// Parameters in order.
+    pub params: Vec<ParamInfo>,
+}
+
+/// libs' event table, read once through the bindings.
+pub fn event_table() -> &'static [EventInfo] {
+    static TABLE: OnceLock<Vec<EventInfo>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut n = 0u32;
+        // SAFETY: the table is static data inside libscap with `n` entries.
+        let t = unsafe {
+            let p = sys::sq_event_table(&mut n);
+            std::slice::from_raw_parts(p, n as usize)
+        };
+        t.iter()
+            .enumerate()
+            .map(|(code, e)| EventInfo {
+                code: code as u16,
+                // SAFETY: names in the event table are static NUL-terminated strings.
+                name: unsafe { static_str(e.name.as_ptr()) },
+                direction: if code % 2 == 0 {
+                    Direction::Enter
+                } else {
+                    Direction::Exit
+                },
+                category: e.category,
+                flags: e.flags,
+                params: e.params[..(e.nparams as usize).min(e.params.len())]
+                    .iter()
+                    // SAFETY: as above.
+                    .map(|p| ParamInfo {
+                        name: unsafe { static_str(p.name.as_ptr()) },
+                        ptype: p.type_ as u32,
+                        fmt: p.fmt as u32,
+                    })
+                    .collect(),
+            })
+            .collect()
+    })
+}
+
+fn le_u16(b: &[u8]) -> u16 {
+    u16::from_le_bytes([b[0], b[1]])
+}
+
+fn cstr_lossy(b: &[u8]) -> String {
+    let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
+    String::from_utf8_lossy(&b[..end]).into_owned()
+}
+
+fn int_le(b: &[u8], signed: bool) -> ParamValue {
+    match (b.len(), signed) {
+        (1, true) => ParamValue::Int(b[0] as i8 as i64),
+        (2, true) => ParamValue::Int(i16::from_le_bytes([b[0], b[1]]) as i64),
+        (4, true) => ParamValue::Int(i32::from_le_bytes(b.try_into().unwrap()) as i64),
+        (8, true) => ParamValue::Int(i64::from_le_bytes(b.try_into().unwrap())),
+        (1, false) => ParamValue::Uint(b[0] as u64),
+        (2, false) => ParamValue::Uint(le_u16(b) as u64),
+        (4, false) => ParamValue::Uint(u32::from_le_bytes(b.try_into().unwrap()) as u64),
+        (8, false) => ParamValue::Uint(u64::from_le_bytes(b.try_into().unwrap())),
+        _ => ParamValue::Bytes(b.to_vec()),
+    }
+}
+
+// libscap's socket family codes (PPM_AF_*).
+const PPM_AF_UNIX: u8 = 1;
+const PPM_AF_INET: u8 = 2;
+const PPM_AF_INET6: u8 = 10;
+
+fn sockaddr(b: &[u8]) -> Option<(SockAddr, usize)> {
+    let fam = *b.first()?;
+    match fam {
+        PPM_AF_INET if b.len() >= 7 => {
+            let ip = Ipv4Addr::new(b[1], b[2], b[3], b[4]);
+            Some((
+                SockAddr::Inet {
+                    ip: IpAddr::V4(ip),
+                    port: le_u16(&b[5..7]),
+                },
+                7,
+            ))
+        }
+        PPM_AF_INET6 if b.len() >= 19 => {
+            let ip: [u8; 16] = b[1..17].try_into().ok()?;
+            Some((
+                SockAddr::Inet {
+                    ip: IpAddr::V6(Ipv6Addr::from(ip)),
+                    port: le_u16(&b[17..19]),
+                },
+                19,
+            ))
+        }
+        PPM_AF_UNIX => Some((
+            SockAddr::Unix {
+                path: cstr_lossy(&b[1..]),
+            },
+            b.len(),
+        )),
+        _ => Some((SockAddr::Other { code: fam }, b.len())),
+    }
+}
+
+fn socktuple(b: &[u8]) -> ParamValue {
+    let Some(&fam) = b.first() else {
+        return ParamValue::Empty;
+    };
+    match fam {
+        // family, sip(4), sport(2), dip(4), dport(2)
+        PPM_AF_INET if b.len() >= 13 => ParamValue::SockTuple {
+            src: SockAddr::Inet {
+                ip: IpAddr::V4(Ipv4Addr::new(b[1], b[2], b[3], b[4])),
+                port: le_u16(&b[5..7]),
+            },
+            dst: SockAddr::Inet {
+                ip: IpAddr::V4(Ipv4Addr::new(b[7], b[8], b[9], b[10])),
+                port: le_u16(&b[11..13]),
+            },
+        },
+        PPM_AF_INET6 if b.len() >= 37 => {
+            let s: [u8; 16] = b[1..17].try_into().unwrap();
+            let d: [u8; 16] = b[19..35].try_into().unwrap();
+            ParamValue::SockTuple {
+                src: SockAddr::Inet {
+                    ip: IpAddr::V6(Ipv6Addr::from(s)),
+                    port: le_u16(&b[17..19]),
+                },
+                dst: SockAddr::Inet {
+                    ip: IpAddr::V6(Ipv6Addr::from(d)),
+                    port: le_u16(&b[35..37]),
+                },
+            }
+        }
+        // family, source pointer (8), dest pointer (8), path
+        PPM_AF_UNIX if b.len() >= 17 => ParamValue::SockTuple {
+            src: SockAddr::Unix {
+                path: String::new(),
+            },
+            dst: SockAddr::Unix {
+                path: cstr_lossy(&b[17..]),
+            },
+        },
+        _ => ParamValue::Bytes(b.to_vec()),
+    }
+}
+
+/// Decodes one raw parameter by its `ppm_param_type`.
+pub(crate) fn decode_param(ptype: u32, b: &[u8]) -> ParamValue {
+    if b.is_empty() {
+        return ParamValue::Empty;
+    }
+    match ptype {
+        sys::PT_INT8
+        | sys::PT_INT16
+        | sys::PT_INT32
+        | sys::PT_INT64
+        | sys::PT_ERRNO
+        | sys::PT_FD
+        | sys::PT_PID => int_le(b, true),
+        sys::PT_UINT8
+        | sys::PT_UINT16
+        | sys::PT_UINT32
+        | sys::PT_UINT64
+        | sys::PT_FLAGS8
+        | sys::PT_FLAGS16
+        | sys::PT_FLAGS32
+        | sys::PT_ENUMFLAGS8
+        | sys::PT_ENUMFLAGS16
+        | sys::PT_ENUMFLAGS32
+        | sys::PT_UID
+        | sys::PT_GID
+        | sys::PT_MODE
+        | sys::PT_RELTIME
+        | sys::PT_ABSTIME
+        | sys::PT_PORT
+        | sys::PT_L4PROTO
+        | sys::PT_SOCKFAMILY
+        | sys::PT_BOOL
+        | sys::PT_SIGTYPE
+        | sys::PT_SYSCALLID
+        | sys::PT_SIGSET => int_le(b, false),
+        sys::PT_DOUBLE if b.len() == 8 => {
+            ParamValue::Double(f64::from_le_bytes(b.try_into().unwrap()))
+        }
+        sys::PT_CHARBUF | sys::PT_FSPATH | sys::PT_FSRELPATH => ParamValue::Str(cstr_lossy(b)),
+        sys::PT_CHARBUFARRAY | sys::PT_CHARBUF_PAIR_ARRAY => ParamValue::StrArray(
+            b.split(|&c| c == 0)
+                .filter(|s| !s.is_empty())
+                .map(|s| String::from_utf8_lossy(s).into_owned())
+                .collect(),
+        ),
+        sys::PT_SOCKADDR => match sockaddr(b) {
+            Some((a, _)) => ParamValue::SockAddr(a),
+            None => ParamValue::Bytes(b.to_vec()),
+        },
+        sys::PT_SOCKTUPLE => socktuple(b),
+        sys::PT_IPV4ADDR if b.len() == 4 => {
+            ParamValue::Ip(IpAddr::V4(Ipv4Addr::new(b[0], b[1], b[2], b[3])))
+        }
+        sys::PT_IPV6ADDR if b.len() == 16 => {
+            ParamValue::Ip(IpAddr::V6(Ipv6Addr::from(<[u8; 16]>::try_from(b).unwrap())))
+        }
+        sys::PT_IPADDR if b.len() == 4 => {
+            ParamValue::Ip(IpAddr::V4(Ipv4Addr::new(b[0], b[1], b[2], b[3])))
+        }
+        sys::PT_IPADDR if b.len() == 16 => {
+            ParamValue::Ip(IpAddr::V6(Ipv6Addr::from(<[u8; 16]>::try_from(b).unwrap())))
+        }
+        _ => ParamValue::Bytes(b.to_vec()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_integers_strings_and_sockets() {
+        assert_eq!(
+            decode_param(sys::PT_FD, &(-2i64).to_le_bytes()),
+            ParamValue::Int(-2)
+        );
+        assert_eq!(
+            decode_param(sys::PT_UINT32, &7u32.to_le_bytes()),
+            ParamValue::Uint(7)
+        );
+        assert_eq!(
+            decode_param(sys::PT_FSPATH, b"/etc/passwd\0"),
+            ParamValue::Str("/etc/passwd".into())
+        );
+        assert_eq!(
+            decode_param(sys::PT_CHARBUFARRAY, b"ls\0-l\0"),
+            ParamValue::StrArray(vec!["ls".into(), "-l".into()])
+        );
+        let mut t = vec![PPM_AF_INET, 127, 0, 0, 1];
+        t.extend(40000u16.to_le_bytes());
+        t.extend([127, 0, 0, 2]);
+        t.extend(80u16.to_le_bytes());
+        assert_eq!(
+            decode_param(sys::PT_SOCKTUPLE, &t),
+            ParamValue::SockTuple {
+                src: SockAddr::Inet {
+                    ip: "127.0.0.1".parse().unwrap(),
+                    port: 40000
+                },
+                dst: SockAddr::Inet {
+                    ip: "127.0.0.2".parse().unwrap(),
+                    port: 80
+                },
+            }
+        );
+        assert_eq!(decode_param(sys::PT_INT64, &[]), ParamValue::Empty);
+    }
+
+    #[test]
+    fn event_table_has_the_syscalls_we_assert() {
+        let t = event_table();
+        assert!(t.len() > 300, "event table too small: {}", t.len());
+        let open_x = t
+            .iter()
+            .find(|e| e.name == "openat" && e.direction == Direction::Exit)
+            .unwrap();
+        let names: Vec<_> = open_x.params.iter().map(|p| p.name).collect();
+        assert!(
+            names.contains(&"fd") && names.contains(&"name"),
+            "{names:?}"
+        );
+    }
+}

@@ -1,0 +1,242 @@
+//! The one safe owner of a libsinsp inspector handle (`sq_inspector`), used by the capture thread.
+//! Every `unsafe` call into the shim lives in this module.
+use std::ffi::{CStr, CString};
+use std::path::Path;
+use std::ptr::NonNull;
+
+use sinsp_sys as sys;
+
+/// An error reported by the shim: its code, libscap's return code, errno and libs' message.
+#[derive(Debug, Clone)]
+pub(crate) struct ShimError {
+    #[allow(dead_code)]
+    pub code: i32,
+    #[allow(dead_code)]
+    pub scap_rc: i32,
+    pub os_errno: i32,
+    pub message: String,
+}
+
+impl ShimError {
+    fn from_raw(e: &sys::sq_error) -> Self {
+        // SAFETY: the shim always NUL-terminates `msg` (snprintf into the fixed buffer).
+        let message = unsafe { CStr::from_ptr(e.msg.as_ptr()) }
+            .to_string_lossy()
+            .into_owned();
+        ShimError {
+            code: e.code,
+            scap_rc: e.scap_rc,
+            os_errno: e.os_errno,
+            message,
+        }
+    }
+    fn local(message: impl Into<String>) -> Self {
+        ShimError {
+            code: sys::SQ_E_GENERIC,
+            scap_rc: 0,
+            os_errno: 0,
+            message: message.into(),
+        }
+    }
+}
+
+/// Outcome of [`Inspector::next`].
+pub(crate) enum Next<'a> {
+    Event(&'a sys::sq_event),
+    Timeout,
+    Filtered,
+    Eof,
+}
+
+/// Owner of an inspector. Not `Sync`; it is created, used and dropped on one thread.
+pub(crate) struct Inspector {
+    h: NonNull<sys::sq_inspector>,
+    ev: sys::sq_event,
+    err: Box<sys::sq_error>,
+}
+
+// SAFETY: the handle may move to another thread as long as only one thread uses it at a time,
+// which `&mut self` on every call enforces.
+unsafe impl Send for Inspector {}
+
+fn cstr(s: &str) -> Result<CString, ShimError> {
+    CString::new(s).map_err(|_| ShimError::local(format!("{s:?} contains a NUL byte")))
+}
+
+fn cpath(p: &Path) -> Result<CString, ShimError> {
+    use std::os::unix::ffi::OsStrExt;
+    CString::new(p.as_os_str().as_bytes()).map_err(|_| ShimError::local("path contains a NUL byte"))
+}
+
+impl Inspector {
+    pub fn new() -> Result<Self, ShimError> {
+        let mut err: Box<sys::sq_error> = Box::default();
+        // SAFETY: `err` is a valid, writable sq_error.
+        let h = unsafe { sys::sq_new(&mut *err) };
+        let h = NonNull::new(h).ok_or_else(|| ShimError::from_raw(&err))?;
+        Ok(Inspector {
+            h,
+            ev: sys::sq_event::default(),
+            err,
+        })
+    }
+
+    fn check(&self, rc: i32) -> Result<(), ShimError> {
+        if rc < 0 {
+            Err(ShimError::from_raw(&self.err))
+        } else {
+            Ok(())
+        }
+    }
+
+    pub fn set_filter(&mut self, filter: &str) -> Result<(), ShimError> {
+        let f = cstr(filter)?;
+        // SAFETY: valid handle, NUL-terminated string, valid error buffer.
+        let rc = unsafe { sys::sq_set_filter(self.h.as_ptr(), f.as_ptr(), &mut *self.err) };
+        self.check(rc)
+    }
+
+    pub fn set_fields(&mut self, fields: &[String]) -> Result<(), ShimError> {
+        let owned = fields
+            .iter()
+            .map(|f| cstr(f))
+            .collect::<Result<Vec<_>, _>>()?;
+        let ptrs: Vec<*const std::os::raw::c_char> = owned.iter().map(|c| c.as_ptr()).collect();
+        // SAFETY: `ptrs` holds `len` valid C strings kept alive by `owned` for the call.
+        let rc = unsafe {
+            sys::sq_set_fields(self.h.as_ptr(), ptrs.as_ptr(), ptrs.len(), &mut *self.err)
+        };
+        self.check(rc)
+    }
+
+    pub fn set_import_users(&mut self, on: bool) {
+        // SAFETY: valid handle.
+        unsafe { sys::sq_set_import_users(self.h.as_ptr(), on as i32) }
+    }
+
+    pub fn open_modern_bpf(
+        &mut self,
+        buffer: u64,
+        cpus_per_buffer: u16,
+        all: bool,
+    ) -> Result<(), ShimError> {
+        // SAFETY: valid handle and error buffer.
+        let rc = unsafe {
+            sys::sq_open_modern_bpf(
+                self.h.as_ptr(),
+                buffer,
+                cpus_per_buffer,
+                all as i32,
+                &mut *self.err,
+            )
+        };
+        self.check(rc)
+    }
+
+    pub fn open_kmod(&mut self, buffer: u64, all: bool) -> Result<(), ShimError> {
+        // SAFETY: valid handle and error buffer.
+        let rc = unsafe { sys::sq_open_kmod(self.h.as_ptr(), buffer, all as i32, &mut *self.err) };
+        self.check(rc)
+    }
+
+    pub fn open_bpf(&mut self, probe: &Path, buffer: u64, all: bool) -> Result<(), ShimError> {
+        let p = cpath(probe)?;
+        // SAFETY: valid handle, C string and error buffer.
+        let rc = unsafe {
+            sys::sq_open_bpf(
+                self.h.as_ptr(),
+                p.as_ptr(),
+                buffer,
+                all as i32,
+                &mut *self.err,
+            )
+        };
+        self.check(rc)
+    }
+
+    pub fn open_savefile(&mut self, path: &Path) -> Result<(), ShimError> {
+        let p = cpath(path)?;
+        // SAFETY: valid handle, C string and error buffer.
+        let rc = unsafe { sys::sq_open_savefile(self.h.as_ptr(), p.as_ptr(), &mut *self.err) };
+        self.check(rc)
+    }
+
+    pub fn dump_open(&mut self, path: &Path) -> Result<(), ShimError> {
+        let p = cpath(path)?;
+        // SAFETY: valid handle, C string and error buffer.
+        let rc = unsafe { sys::sq_dump_open(self.h.as_ptr(), p.as_ptr(), &mut *self.err) };
+        self.check(rc)
+    }
+
+    pub fn dump_close(&mut self) -> Result<(), ShimError> {
+        // SAFETY: valid handle and error buffer.
+        let rc = unsafe { sys::sq_dump_close(self.h.as_ptr(), &mut *self.err) };
+        self.check(rc)
+    }
+
+    pub fn start(&mut self) -> Result<(), ShimError> {
+        // SAFETY: valid handle and error buffer.
+        let rc = unsafe { sys::sq_start(self.h.as_ptr(), &mut *self.err) };
+        self.check(rc)
+    }
+
+    /// Stops the capture and closes the engine: BPF programs are detached here.
+    pub fn close(&mut self) {
+        // SAFETY: valid handle; sq_close is idempotent and never throws.
+        unsafe { sys::sq_close(self.h.as_ptr()) }
+    }
+
+    pub fn next(&mut self) -> Result<Next<'_>, ShimError> {
+        // SAFETY: valid handle, event and error buffers; the event's pointers stay valid until
+        // the next call, which the returned borrow of `self` guarantees.
+        let rc = unsafe { sys::sq_next(self.h.as_ptr(), &mut self.ev, &mut *self.err) };
+        match rc {
+            sys::SQ_OK => Ok(Next::Event(&self.ev)),
+            sys::SQ_TIMEOUT => Ok(Next::Timeout),
+            sys::SQ_FILTERED => Ok(Next::Filtered),
+            sys::SQ_EOF => Ok(Next::Eof),
+            _ => Err(ShimError::from_raw(&self.err)),
+        }
+    }
+
+    pub fn stats(&mut self) -> Result<sys::scap_stats, ShimError> {
+        let mut st = sys::scap_stats::default();
+        // SAFETY: valid handle, stats and error buffers.
+        let rc = unsafe { sys::sq_stats(self.h.as_ptr(), &mut st, &mut *self.err) };
+        self.check(rc).map(|_| st)
+    }
+}
+
+impl Drop for Inspector {
+    fn drop(&mut self) {
+        // SAFETY: the handle came from sq_new and is freed exactly once; sq_free closes first.
+        unsafe { sys::sq_free(self.h.as_ptr()) }
+    }
+}
+
+/// Whether libs was compiled with the named engine ("modern_bpf", "kmod", "bpf", "savefile").
+pub(crate) fn has_engine(name: &str) -> bool {
+    let Ok(c) = CString::new(name) else {
+        return false;
+    };
+    // SAFETY: NUL-terminated string.
+    unsafe { sys::sq_has_engine(c.as_ptr()) != 0 }
+}
+
+/// libpman's runtime check of modern eBPF support (ring buffer maps, raw tracepoint programs).
+pub(crate) fn modern_bpf_supported() -> bool {
+    // SAFETY: no arguments; the check only probes the kernel.
+    unsafe { sys::sq_modern_bpf_supported() != 0 }
+}
+
+/// C string pointer with static storage (event table names) to `&'static str`.
+///
+/// # Safety
+/// `p` must be NULL or point to a NUL-terminated string that lives for the whole program.
+pub(crate) unsafe fn static_str(p: *const std::os::raw::c_char) -> &'static str {
+    if p.is_null() {
+        return "";
+    }
+    // SAFETY: guaranteed by the caller.
+    unsafe { CStr::from_ptr(p) }.to_str().unwrap_or("?")
+}

@@ -1,0 +1,315 @@
+//! Builds falcosecurity/libs (libscap + libsinsp + sinsp-example) with CMake, compiles the C++
+//! shim with `cc` and generates bindings with bindgen.
+//!
+//! Source: `$FALCOSECURITY_LIBS_DIR` when set (a libs developer's own checkout), else the pinned
+//! libs put into `<workspace>/libs` by `scripts/fetch-libs`.
+//!
+//! The CMake build lives outside `target/`, in `$SINSPQA_CACHE` (default `~/.cache/sinspqa`)
+//! under `libs-<key>`, where the key hashes the source identity (pinned version + our patches, or
+//! the checkout's path), the CMake options and this script's build schema. So a fresh clone on the
+//! same machine, and every cargo profile, reuse one libs build. A file lock serialises concurrent
+//! cargo invocations on the same key. Progress of a cold build is printed by cmake/make and is
+//! visible with `cargo build -vv` (the project's scripts do that).
+
+use std::env;
+use std::fmt::Write as _;
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use sha2::{Digest, Sha256};
+
+/// Bump when a change to this script must invalidate every cached libs build.
+const BUILD_SCHEMA: &str = "3";
+
+/// CMake options known to work on Debian bookworm with libbpf 1.4 (bookworm-backports).
+const CMAKE_DEFINES: &[(&str, &str)] = &[
+    ("CMAKE_BUILD_TYPE", "Release"),
+    ("USE_BUNDLED_DEPS", "OFF"),
+    ("USE_BUNDLED_LIBBPF", "OFF"),
+    ("USE_BUNDLED_VALIJSON", "OFF"),
+    ("MINIMAL_BUILD", "ON"),
+    ("BUILD_LIBSCAP_MODERN_BPF", "ON"),
+    ("BUILD_DRIVER", "OFF"),
+    ("BUILD_BPF", "OFF"),
+    ("ENABLE_ENGINE_KMOD", "ON"),
+    ("ENABLE_ENGINE_BPF", "ON"),
+    ("CREATE_TEST_TARGETS", "OFF"),
+    ("BUILD_LIBSINSP_EXAMPLES", "ON"),
+    ("BUILD_SHARED_LIBS", "OFF"),
+];
+
+fn main() {
+    let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
+    let workspace = manifest.parent().unwrap().to_path_buf();
+    let out_dir = PathBuf::from(env::var("OUT_DIR").unwrap());
+
+    for var in ["FALCOSECURITY_LIBS_DIR", "SINSPQA_CACHE", "HOME"] {
+        println!("cargo:rerun-if-env-changed={var}");
+    }
+    println!("cargo:rerun-if-changed=shim/shim.h");
+    println!("cargo:rerun-if-changed=shim/shim.cpp");
+    println!("cargo:rerun-if-changed=build.rs");
+
+    let (src, identity, libs_version) = libs_source(&workspace);
+    let ccache = which("ccache");
+    let mut defines: Vec<(String, String)> = CMAKE_DEFINES
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    if let Some(cc) = &ccache {
+        defines.push(("CMAKE_C_COMPILER_LAUNCHER".into(), cc.display().to_string()));
+        defines.push((
+            "CMAKE_CXX_COMPILER_LAUNCHER".into(),
+            cc.display().to_string(),
+        ));
+    }
+
+    let mut h = Sha256::new();
+    h.update(BUILD_SCHEMA);
+    h.update(&identity);
+    for (k, v) in CMAKE_DEFINES {
+        h.update(format!("{k}={v};"));
+    }
+    let key: String = h.finalize()[..8].iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    });
+    let cache_root = env::var_os("SINSPQA_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env::var("HOME").unwrap_or_else(|_| "/root".into()))
+                .join(".cache/sinspqa")
+        });
+    let cache = cache_root.join(format!("libs-{key}"));
+    fs::create_dir_all(&cache).expect("create the libs build cache directory");
+
+    // Serialise concurrent builds of the same key (e.g. `cargo test` and `cargo bench` at once).
+    let lock = File::create(cache.join(".lock")).expect("create lock file");
+    lock.lock().expect("lock the libs build cache");
+
+    let build = cache.join("build");
+    let complete = cache.join(".complete");
+    let pinned = env::var_os("FALCOSECURITY_LIBS_DIR").is_none();
+    if pinned && complete.exists() {
+        println!(
+            "cargo:warning=libs {libs_version}: reusing cached build {}",
+            cache.display()
+        );
+    } else {
+        let t = Instant::now();
+        eprintln!(
+            "[sinsp-sys] building libs {libs_version} from {} in {}",
+            src.display(),
+            cache.display()
+        );
+        let mut cfg = cmake::Config::new(&src);
+        cfg.out_dir(&cache)
+            .profile("Release")
+            .no_default_flags(true)
+            .build_target("sinsp-example");
+        for (k, v) in &defines {
+            cfg.define(k, v);
+        }
+        cfg.build();
+        fs::write(&complete, format!("{}\n", t.elapsed().as_secs())).unwrap();
+        println!(
+            "cargo:warning=libs {libs_version}: built in {} s into {}",
+            t.elapsed().as_secs(),
+            cache.display()
+        );
+    }
+
+    let example_dir = build.join("libsinsp/examples");
+    let cmake_dir = example_dir.join("CMakeFiles/sinsp-example.dir");
+    let link_txt =
+        fs::read_to_string(cmake_dir.join("link.txt")).expect("read sinsp-example link.txt");
+    let flags_make =
+        fs::read_to_string(cmake_dir.join("flags.make")).expect("read sinsp-example flags.make");
+
+    // Static archives and system libraries exactly as CMake links sinsp-example.
+    let mut archives = Vec::new();
+    let mut dylibs: Vec<String> = Vec::new();
+    for tok in link_txt.split_whitespace().map(|t| t.trim_matches('"')) {
+        if tok.ends_with(".a") {
+            let p = example_dir.join(tok);
+            let p = fs::canonicalize(&p).unwrap_or(p);
+            if !archives.contains(&p) {
+                archives.push(p);
+            }
+        } else if let Some(name) = tok.strip_prefix("-l") {
+            push_unique(&mut dylibs, name.to_string());
+        } else if tok.contains(".so") && tok.starts_with('/') {
+            let file = Path::new(tok)
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .to_string();
+            let name = file
+                .trim_start_matches("lib")
+                .split(".so")
+                .next()
+                .unwrap()
+                .to_string();
+            push_unique(&mut dylibs, name);
+        }
+    }
+    assert!(
+        !archives.is_empty(),
+        "no static archive found in {}",
+        cmake_dir.join("link.txt").display()
+    );
+
+    // One archive from all of libs' archives: within a single archive the linker resolves
+    // symbols regardless of member order, so the inter-library order of CMake does not matter.
+    let combined = out_dir.join("libsinspqa_libs.a");
+    let _ = fs::remove_file(&combined);
+    let mut mri = format!("CREATE {}\n", combined.display());
+    for a in &archives {
+        let _ = writeln!(mri, "ADDLIB {}", a.display());
+    }
+    mri.push_str("SAVE\nEND\n");
+    let mri_path = out_dir.join("combine.mri");
+    fs::write(&mri_path, mri).unwrap();
+    let st = Command::new("ar")
+        .arg("-M")
+        .stdin(File::open(&mri_path).unwrap())
+        .status()
+        .expect("run ar");
+    assert!(st.success(), "ar -M failed combining libs archives");
+
+    // Compile the shim with the same include paths and defines CMake used for sinsp-example.
+    let includes: Vec<PathBuf> = make_var(&flags_make, "CXX_INCLUDES")
+        .split_whitespace()
+        .filter_map(|t| t.strip_prefix("-I"))
+        .map(PathBuf::from)
+        .collect();
+    let defines_cxx: Vec<String> = make_var(&flags_make, "CXX_DEFINES")
+        .split_whitespace()
+        .filter_map(|t| t.strip_prefix("-D"))
+        .map(|d| d.replace("\\\"", "\""))
+        .collect();
+    let mut cc = cc::Build::new();
+    cc.cpp(true)
+        .file(manifest.join("shim/shim.cpp"))
+        .include(manifest.join("shim"))
+        .flag("-std=c++17")
+        .flag("-fno-strict-aliasing")
+        .define("MINIMAL_BUILD", None)
+        .define("NDEBUG", None)
+        .define(
+            "SINSPQA_LIBS_VERSION",
+            Some(format!("\"{libs_version}\"").as_str()),
+        )
+        .opt_level(2)
+        .warnings(false);
+    for i in &includes {
+        cc.include(i);
+    }
+    for d in &defines_cxx {
+        match d.split_once('=') {
+            Some((k, v)) => cc.define(k, Some(v)),
+            None => cc.define(d, None),
+        };
+    }
+    cc.compile("sinspqa_shim");
+
+    println!("cargo:rustc-link-search=native={}", out_dir.display());
+    println!("cargo:rustc-link-lib=static=sinspqa_libs");
+    for d in &dylibs {
+        println!("cargo:rustc-link-lib=dylib={d}");
+    }
+    println!("cargo:rustc-link-lib=dylib=stdc++");
+
+    // Bindings for the shim and the libscap types it exposes.
+    let mut bg = bindgen::Builder::default()
+        .header(manifest.join("shim/shim.h").display().to_string())
+        .allowlist_function("sq_.*")
+        .allowlist_type("sq_.*")
+        .allowlist_type("scap_stats")
+        .allowlist_type("ppm_.*")
+        .allowlist_var("PPM_.*|EC_.*|EF_.*|PT_.*|PF_.*|SQ_.*")
+        .default_enum_style(bindgen::EnumVariation::Consts)
+        .prepend_enum_name(false)
+        .derive_default(true)
+        .layout_tests(false)
+        .clang_arg("-DMINIMAL_BUILD");
+    for i in &includes {
+        bg = bg.clang_arg(format!("-I{}", i.display()));
+    }
+    bg.generate()
+        .expect("bindgen on shim.h")
+        .write_to_file(out_dir.join("bindings.rs"))
+        .expect("write bindings");
+
+    let example = example_dir.join("sinsp-example");
+    println!(
+        "cargo:rustc-env=SINSP_SYS_SINSP_EXAMPLE={}",
+        example.display()
+    );
+    println!("cargo:rustc-env=SINSP_SYS_LIBS_SOURCE={}", src.display());
+    println!("cargo:rustc-env=SINSP_SYS_LIBS_BUILD={}", build.display());
+    println!("cargo:rustc-env=SINSP_SYS_LIBS_VERSION={libs_version}");
+    println!("cargo:root={}", cache.display());
+    lock.unlock().ok();
+}
+
+/// Where the libs source is, a string identifying it for the cache key, and its version.
+fn libs_source(workspace: &Path) -> (PathBuf, String, String) {
+    if let Some(dir) = env::var_os("FALCOSECURITY_LIBS_DIR") {
+        let dir = fs::canonicalize(PathBuf::from(&dir)).unwrap_or_else(|e| {
+            panic!("FALCOSECURITY_LIBS_DIR={}: {e}", Path::new(&dir).display())
+        });
+        assert!(
+            dir.join("userspace/libsinsp").is_dir(),
+            "FALCOSECURITY_LIBS_DIR={} does not look like a falcosecurity/libs checkout",
+            dir.display()
+        );
+        // cmake/make rebuild incrementally what changed in a developer's tree.
+        println!("cargo:rerun-if-changed={}", dir.join("userspace").display());
+        println!("cargo:rerun-if-changed={}", dir.join("driver").display());
+        let id = format!("checkout:{}", dir.display());
+        return (dir, id, "custom".into());
+    }
+    let dir = workspace.join("libs");
+    let stamp = dir.join(".sinspqa-stamp");
+    println!("cargo:rerun-if-changed={}", stamp.display());
+    let id = fs::read_to_string(&stamp).unwrap_or_else(|_| {
+        panic!(
+            "no libs source in {}: run scripts/fetch-libs (or set FALCOSECURITY_LIBS_DIR to your libs checkout)",
+            dir.display()
+        )
+    });
+    let version = id
+        .split_whitespace()
+        .next()
+        .unwrap_or("unknown")
+        .to_string();
+    (dir, format!("pinned:{}", id.trim()), version)
+}
+
+fn make_var(text: &str, name: &str) -> String {
+    text.lines()
+        .find_map(|l| {
+            l.strip_prefix(name)
+                .and_then(|r| r.trim_start().strip_prefix('='))
+        })
+        .unwrap_or("")
+        .trim()
+        .to_string()
+}
+
+fn push_unique(v: &mut Vec<String>, s: String) {
+    if !v.contains(&s) {
+        v.push(s);
+    }
+}
+
+fn which(prog: &str) -> Option<PathBuf> {
+    env::var_os("PATH").and_then(|paths| {
+        env::split_paths(&paths)
+            .map(|p| p.join(prog))
+            .find(|p| p.is_file())
+    })
+}

@@ -1,0 +1,458 @@
+// sinspqa shim: see shim.h for the conventions. Every extern "C" function catches every C++
+// exception and turns it into an error code + message.
+#include "shim.h"
+
+#include <libsinsp/sinsp.h>
+#include <libsinsp/dumper.h>
+#include <libsinsp/filter.h>
+#include <libsinsp/scap_open_exception.h>
+#include <libscap/scap_engines.h>
+#include <json/json.h>
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+extern "C" bool pman_check_support();
+
+struct sq_inspector {
+	sinsp inspector;
+	std::unique_ptr<sinsp_filter_check_list> filter_list;
+	std::shared_ptr<sinsp_filter_factory> filter_factory;
+	std::vector<std::unique_ptr<sinsp_filter_check>> checks;
+	std::vector<sq_value> values;
+	std::vector<std::string> strings;  // backing storage of string values, one per field
+	std::vector<sq_param> params;
+	std::string filter_string;
+	std::unique_ptr<sinsp_dumper> dumper;
+	Json::FastWriter writer;
+	bool opened = false;
+	bool started = false;
+	uint64_t file_size = 0;
+
+	sq_inspector():
+	        filter_list(new sinsp_filter_check_list()),
+	        filter_factory(new sinsp_filter_factory(&inspector, *filter_list)) {}
+};
+
+namespace {
+
+void set_err(sq_error* err, int32_t code, const char* msg, int32_t scap_rc = 0, int os_errno = 0) {
+	if(err == nullptr) {
+		return;
+	}
+	err->code = code;
+	err->scap_rc = scap_rc;
+	err->os_errno = os_errno;
+	snprintf(err->msg, sizeof(err->msg), "%s", msg ? msg : "unknown error");
+}
+
+void clear_err(sq_error* err) {
+	if(err != nullptr) {
+		err->code = SQ_OK;
+		err->scap_rc = 0;
+		err->os_errno = 0;
+		err->msg[0] = '\0';
+	}
+}
+
+// Runs `f`, mapping exceptions to `code`. Returns SQ_OK or the (negative) code.
+template<typename F>
+int32_t guarded(sq_error* err, int32_t code, F&& f) {
+	clear_err(err);
+	errno = 0;
+	try {
+		return f();
+	} catch(const scap_open_exception& e) {
+		set_err(err, code, e.what(), e.scap_rc(), errno);
+	} catch(const std::exception& e) {
+		set_err(err, code, e.what(), 0, errno);
+	} catch(...) {
+		set_err(err, code, "unknown C++ exception", 0, errno);
+	}
+	return code;
+}
+
+libsinsp::events::set<ppm_sc_code> sc_set(sq_inspector* h, int syscalls_all) {
+	if(syscalls_all) {
+		return {};  // empty = every syscall and tracepoint libs knows
+	}
+	libsinsp::events::set<ppm_sc_code> sc = libsinsp::events::sinsp_state_sc_set();
+	auto ast = h->inspector.get_filter_ast();
+	if(ast != nullptr) {
+		sc = sc.merge(libsinsp::filter::ast::ppm_sc_codes(ast.get()));
+	}
+	return sc;
+}
+
+void fill_value(sq_inspector* h, size_t i, const Json::Value& v) {
+	sq_value& out = h->values[i];
+	out.len = 0;
+	out.s = nullptr;
+	switch(v.type()) {
+	case Json::nullValue:
+		out.kind = SQ_V_NULL;
+		break;
+	case Json::intValue:
+		out.kind = SQ_V_I64;
+		out.i = v.asInt64();
+		break;
+	case Json::uintValue:
+		out.kind = SQ_V_U64;
+		out.u = v.asUInt64();
+		break;
+	case Json::realValue:
+		out.kind = SQ_V_F64;
+		out.d = v.asDouble();
+		break;
+	case Json::booleanValue:
+		out.kind = SQ_V_BOOL;
+		out.i = v.asBool() ? 1 : 0;
+		break;
+	case Json::stringValue: {
+		const char* b = nullptr;
+		const char* e = nullptr;
+		v.getString(&b, &e);
+		h->strings[i].assign(b, e - b);
+		out.kind = SQ_V_STR;
+		out.s = h->strings[i].data();
+		out.len = (uint32_t)h->strings[i].size();
+		break;
+	}
+	default: {
+		std::string s = h->writer.write(v);
+		if(!s.empty() && s.back() == '\n') {
+			s.pop_back();
+		}
+		h->strings[i] = std::move(s);
+		out.kind = SQ_V_JSON;
+		out.s = h->strings[i].data();
+		out.len = (uint32_t)h->strings[i].size();
+		break;
+	}
+	}
+}
+
+}  // namespace
+
+extern "C" {
+
+sq_inspector* sq_new(sq_error* err) {
+	clear_err(err);
+	try {
+		auto* h = new sq_inspector();
+		h->writer.omitEndingLineFeed();
+		return h;
+	} catch(const std::exception& e) {
+		set_err(err, SQ_E_GENERIC, e.what());
+	} catch(...) {
+		set_err(err, SQ_E_GENERIC, "unknown C++ exception");
+	}
+	return nullptr;
+}
+
+void sq_free(sq_inspector* h) {
+	if(h == nullptr) {
+		return;
+	}
+	try {
+		sq_close(h);
+		delete h;
+	} catch(...) {
+	}
+}
+
+int32_t sq_set_filter(sq_inspector* h, const char* filter, sq_error* err) {
+	return guarded(err, SQ_E_FILTER, [&]() {
+		sinsp_filter_compiler compiler(h->filter_factory, filter);
+		std::unique_ptr<sinsp_filter> f = compiler.compile();
+		h->inspector.set_filter(std::move(f), filter);
+		h->filter_string = filter;
+		return (int32_t)SQ_OK;
+	});
+}
+
+int32_t sq_set_fields(sq_inspector* h, const char* const* names, size_t n, sq_error* err) {
+	return guarded(err, SQ_E_FIELD, [&]() {
+		std::vector<std::unique_ptr<sinsp_filter_check>> checks;
+		for(size_t i = 0; i < n; i++) {
+			std::string name(names[i]);
+			auto chk = h->filter_list->new_filter_check_from_fldname(name, &h->inspector, false);
+			if(chk == nullptr) {
+				throw sinsp_exception("unknown field '" + name + "'");
+			}
+			int32_t len = chk->parse_field_name(name, true, false);
+			if(len != (int32_t)name.size()) {
+				throw sinsp_exception("invalid field '" + name + "'");
+			}
+			checks.push_back(std::move(chk));
+		}
+		h->checks = std::move(checks);
+		h->values.assign(n, sq_value{});
+		h->strings.assign(n, std::string());
+		return (int32_t)SQ_OK;
+	});
+}
+
+void sq_set_import_users(sq_inspector* h, int on) {
+	try {
+		h->inspector.set_import_users(on != 0);
+	} catch(...) {
+	}
+}
+
+int32_t sq_open_modern_bpf(sq_inspector* h,
+                           uint64_t buffer_bytes,
+                           uint16_t cpus_for_each_buffer,
+                           int syscalls_all,
+                           sq_error* err) {
+#ifdef HAS_ENGINE_MODERN_BPF
+	return guarded(err, SQ_E_OPEN, [&]() {
+		h->inspector.open_modern_bpf(buffer_bytes ? buffer_bytes : DEFAULT_DRIVER_BUFFER_BYTES_DIM,
+		                             cpus_for_each_buffer,
+		                             true,
+		                             sc_set(h, syscalls_all));
+		h->opened = true;
+		return (int32_t)SQ_OK;
+	});
+#else
+	set_err(err, SQ_E_NOT_SUPPORTED, "libs was built without the modern_bpf engine");
+	return SQ_E_NOT_SUPPORTED;
+#endif
+}
+
+int32_t sq_open_kmod(sq_inspector* h, uint64_t buffer_bytes, int syscalls_all, sq_error* err) {
+#ifdef HAS_ENGINE_KMOD
+	return guarded(err, SQ_E_OPEN, [&]() {
+		h->inspector.open_kmod(buffer_bytes ? buffer_bytes : DEFAULT_DRIVER_BUFFER_BYTES_DIM,
+		                       sc_set(h, syscalls_all));
+		h->opened = true;
+		return (int32_t)SQ_OK;
+	});
+#else
+	set_err(err, SQ_E_NOT_SUPPORTED, "libs was built without the kmod engine");
+	return SQ_E_NOT_SUPPORTED;
+#endif
+}
+
+int32_t sq_open_bpf(sq_inspector* h,
+                    const char* probe_path,
+                    uint64_t buffer_bytes,
+                    int syscalls_all,
+                    sq_error* err) {
+#ifdef HAS_ENGINE_BPF
+	return guarded(err, SQ_E_OPEN, [&]() {
+		h->inspector.open_bpf(probe_path,
+		                      buffer_bytes ? buffer_bytes : DEFAULT_DRIVER_BUFFER_BYTES_DIM,
+		                      sc_set(h, syscalls_all));
+		h->opened = true;
+		return (int32_t)SQ_OK;
+	});
+#else
+	set_err(err, SQ_E_NOT_SUPPORTED, "libs was built without the bpf engine");
+	return SQ_E_NOT_SUPPORTED;
+#endif
+}
+
+int32_t sq_open_savefile(sq_inspector* h, const char* path, sq_error* err) {
+#ifdef HAS_ENGINE_SAVEFILE
+	return guarded(err, SQ_E_OPEN, [&]() {
+		struct stat st;
+		h->file_size = stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
+		h->inspector.open_savefile(path, 0);
+		h->opened = true;
+		return (int32_t)SQ_OK;
+	});
+#else
+	set_err(err, SQ_E_NOT_SUPPORTED, "libs was built without the savefile engine");
+	return SQ_E_NOT_SUPPORTED;
+#endif
+}
+
+int32_t sq_dump_open(sq_inspector* h, const char* path, sq_error* err) {
+	return guarded(err, SQ_E_DUMP, [&]() {
+		auto d = std::make_unique<sinsp_dumper>();
+		d->open(&h->inspector, path, false);
+		h->dumper = std::move(d);
+		return (int32_t)SQ_OK;
+	});
+}
+
+int32_t sq_dump_close(sq_inspector* h, sq_error* err) {
+	return guarded(err, SQ_E_DUMP, [&]() {
+		if(h->dumper) {
+			h->dumper->close();
+			h->dumper.reset();
+		}
+		return (int32_t)SQ_OK;
+	});
+}
+
+int32_t sq_start(sq_inspector* h, sq_error* err) {
+	return guarded(err, SQ_E_GENERIC, [&]() {
+		if(!h->inspector.is_capture()) {
+			h->inspector.start_capture();
+		}
+		h->started = true;
+		return (int32_t)SQ_OK;
+	});
+}
+
+int32_t sq_stop(sq_inspector* h, sq_error* err) {
+	return guarded(err, SQ_E_GENERIC, [&]() {
+		if(h->started && !h->inspector.is_capture()) {
+			h->inspector.stop_capture();
+		}
+		h->started = false;
+		return (int32_t)SQ_OK;
+	});
+}
+
+void sq_close(sq_inspector* h) {
+	try {
+		if(h->dumper) {
+			h->dumper->close();
+			h->dumper.reset();
+		}
+	} catch(...) {
+	}
+	try {
+		if(h->started && !h->inspector.is_capture()) {
+			h->inspector.stop_capture();
+		}
+	} catch(...) {
+	}
+	h->started = false;
+	try {
+		if(h->opened) {
+			h->inspector.close();
+		}
+	} catch(...) {
+	}
+	h->opened = false;
+}
+
+int32_t sq_next(sq_inspector* h, sq_event* out, sq_error* err) {
+	return guarded(err, SQ_E_READ, [&]() -> int32_t {
+		sinsp_evt* ev = nullptr;
+		int32_t res = h->inspector.next(&ev);
+		if(res == SCAP_TIMEOUT) {
+			return SQ_TIMEOUT;
+		}
+		if(res == SCAP_EOF) {
+			return SQ_EOF;
+		}
+		if(res == SCAP_FILTERED_EVENT) {
+			return SQ_FILTERED;
+		}
+		if(res != SCAP_SUCCESS || ev == nullptr) {
+			std::string msg = h->inspector.getlasterr();
+			set_err(err, SQ_E_READ, msg.empty() ? "error reading the next event" : msg.c_str(), res);
+			return SQ_E_READ;
+		}
+		if(h->dumper) {
+			h->dumper->dump(ev);
+		}
+		out->num = ev->get_num();
+		out->ts = ev->get_ts();
+		out->tid = ev->get_tid();
+		out->type = ev->get_type();
+		out->dir = PPME_IS_ENTER(ev->get_type()) ? 0 : 1;
+		out->category = (uint32_t)ev->get_info()->category;
+		out->cpu = ev->get_cpuid();
+		out->name = ev->get_name();
+		sinsp_threadinfo* ti = ev->get_thread_info();
+		out->is_main_thread = (ti != nullptr && ti->is_main_thread()) ? 1 : 0;
+
+		uint32_t np = ev->get_num_params();
+		h->params.resize(np);
+		for(uint32_t i = 0; i < np; i++) {
+			const sinsp_evt_param* p = ev->get_param(i);
+			const ppm_param_info* pi = ev->get_param_info(i);
+			sq_param& sp = h->params[i];
+			sp.name = pi->name;
+			sp.ptype = (uint32_t)pi->type;
+			sp.fmt = (uint32_t)pi->fmt;
+			sp.data = (const uint8_t*)p->m_val;
+			sp.len = p->m_len;
+		}
+		out->nparams = np;
+		out->params = h->params.data();
+
+		for(size_t i = 0; i < h->checks.size(); i++) {
+			fill_value(h, i, h->checks[i]->tojson(ev));
+		}
+		out->nfields = (uint32_t)h->checks.size();
+		out->fields = h->values.data();
+		return SQ_OK;
+	});
+}
+
+int32_t sq_stats(sq_inspector* h, scap_stats* out, sq_error* err) {
+	return guarded(err, SQ_E_GENERIC, [&]() {
+		memset(out, 0, sizeof(*out));
+		if(h->opened) {
+			h->inspector.get_capture_stats(out);
+		}
+		return (int32_t)SQ_OK;
+	});
+}
+
+void sq_file_progress(sq_inspector* h, uint64_t* read_bytes, uint64_t* total_bytes) {
+	*read_bytes = 0;
+	*total_bytes = h->file_size;
+	try {
+		if(h->opened && h->file_size > 0) {
+			*read_bytes = h->inspector.get_bytes_read();
+		}
+	} catch(...) {
+	}
+}
+
+const struct ppm_event_info* sq_event_table(uint32_t* n) {
+	*n = PPM_EVENT_MAX;
+	return scap_get_event_info_table();
+}
+
+int sq_has_engine(const char* name) {
+	std::string e(name);
+#ifdef HAS_ENGINE_MODERN_BPF
+	if(e == MODERN_BPF_ENGINE)
+		return 1;
+#endif
+#ifdef HAS_ENGINE_KMOD
+	if(e == KMOD_ENGINE)
+		return 1;
+#endif
+#ifdef HAS_ENGINE_BPF
+	if(e == BPF_ENGINE)
+		return 1;
+#endif
+#ifdef HAS_ENGINE_SAVEFILE
+	if(e == SAVEFILE_ENGINE)
+		return 1;
+#endif
+	return 0;
+}
+
+int sq_modern_bpf_supported(void) {
+#ifdef HAS_ENGINE_MODERN_BPF
+	try {
+		return pman_check_support() ? 1 : 0;
+	} catch(...) {
+		return 0;
+	}
+#else
+	return 0;
+#endif
+}
+
+const char* sq_libs_version(void) {
+	return SINSPQA_LIBS_VERSION;
+}
+
+}  // extern "C"
