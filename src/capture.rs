@@ -266,6 +266,36 @@ impl Drop for Capture {
     }
 }
 
+/// libpman (modern eBPF) and the drivers keep process-global state: one live capture at a time.
+static LIVE_ACTIVE: AtomicBool = AtomicBool::new(false);
+
+/// Held by the capture thread of a live capture; releases the process-wide slot on drop.
+struct LiveSlot;
+
+impl LiveSlot {
+    fn acquire(engine: &Engine) -> Result<Option<LiveSlot>> {
+        if !engine.is_live() {
+            return Ok(None);
+        }
+        if LIVE_ACTIVE
+            .compare_exchange(false, true, Ordering::SeqCst, Ordering::SeqCst)
+            .is_err()
+        {
+            return Err(Error::EngineUnavailable {
+                engine: engine.name(),
+                reason: "another live capture is open in this process (libs allows one)".into(),
+            });
+        }
+        Ok(Some(LiveSlot))
+    }
+}
+
+impl Drop for LiveSlot {
+    fn drop(&mut self) {
+        LIVE_ACTIVE.store(false, Ordering::SeqCst);
+    }
+}
+
 fn open_inspector(b: &CaptureBuilder) -> Result<Inspector> {
     let mut insp = Inspector::new().map_err(|e| Error::Libs(e.message))?;
     insp.set_import_users(b.import_users);
@@ -334,8 +364,17 @@ fn to_event(raw: &sinsp_sys::sq_event, fields: &FieldNames) -> Event {
         tid: raw.tid,
         cpu: raw.cpu,
         code: raw.type_,
-        // SAFETY: event names come from libs' static event table.
-        name: unsafe { static_str(raw.name) },
+        name: if raw.name_is_static != 0 {
+            // SAFETY: the shim says the name has static storage (event and syscall tables).
+            unsafe { static_str(raw.name) }
+        } else {
+            // SAFETY: a NUL-terminated name inside the current event; interned (copied) here.
+            intern(
+                unsafe { std::ffi::CStr::from_ptr(raw.name) }
+                    .to_string_lossy()
+                    .as_ref(),
+            )
+        },
         direction: if raw.dir == 0 {
             Direction::Enter
         } else {
@@ -347,6 +386,18 @@ fn to_event(raw: &sinsp_sys::sq_event, fields: &FieldNames) -> Event {
         field_names: fields.clone(),
         field_values,
     }
+}
+
+/// Interns names that are not static in libs (async event names): a small, bounded set.
+fn intern(name: &str) -> &'static str {
+    static NAMES: Mutex<Vec<&'static str>> = Mutex::new(Vec::new());
+    let mut names = NAMES.lock().unwrap();
+    if let Some(n) = names.iter().find(|n| **n == name) {
+        return n;
+    }
+    let leaked: &'static str = Box::leak(name.to_owned().into_boxed_str());
+    names.push(leaked);
+    leaked
 }
 
 fn field_value(v: &sinsp_sys::sq_value) -> FieldValue {
@@ -389,6 +440,14 @@ fn run(
     ready: Sender<Result<()>>,
     sh: Arc<Shared>,
 ) {
+    // Dropped last (after the inspector is closed), releasing the process-wide live slot.
+    let _slot = match LiveSlot::acquire(&b.engine) {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = ready.send(Err(e));
+            return;
+        }
+    };
     let mut insp = match open_inspector(&b) {
         Ok(i) => i,
         Err(e) => {

@@ -364,7 +364,22 @@ int32_t sq_next(sq_inspector* h, sq_event* out, sq_error* err) {
 		out->dir = PPME_IS_ENTER(ev->get_type()) ? 0 : 1;
 		out->category = (uint32_t)ev->get_info()->category;
 		out->cpu = ev->get_cpuid();
-		out->name = ev->get_name();
+		// The event name as sinsp's evt.type reports it: generic syscall events carry the real
+		// syscall in their first parameter; async events carry their name in their second.
+		uint16_t etype = ev->get_scap_evt()->type;
+		out->name_is_static = 1;
+		if(etype == PPME_GENERIC_E || etype == PPME_GENERIC_X) {
+			uint16_t ppm_sc = ev->get_param(0)->as<uint16_t>();
+			if(h->inspector.is_capture() && ppm_sc == PPM_SC_UNKNOWN && etype == PPME_GENERIC_E) {
+				ppm_sc = scap_native_id_to_ppm_sc(ev->get_param(1)->as<uint16_t>());
+			}
+			out->name = scap_get_ppm_sc_name((ppm_sc_code)ppm_sc);
+		} else if(etype == PPME_ASYNCEVENT_E) {
+			out->name = ev->get_param(1)->m_val;
+			out->name_is_static = 0;
+		} else {
+			out->name = ev->get_name();
+		}
 		sinsp_threadinfo* ti = ev->get_thread_info();
 		out->is_main_thread = (ti != nullptr && ti->is_main_thread()) ? 1 : 0;
 

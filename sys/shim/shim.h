@@ -86,7 +86,8 @@ typedef struct sq_event {
 	uint8_t is_main_thread; /* 1 when the thread is known and is the main thread of its process */
 	uint32_t category; /* ppm_event_category with EC_* flags */
 	uint16_t cpu;
-	const char* name; /* event type name, static storage */
+	const char* name; /* event type name as evt.type reports it */
+	uint8_t name_is_static; /* 1: `name` has static storage; 0: it lives in the event (async events) */
 	uint32_t nparams;
 	const sq_param* params;
 	uint32_t nfields;
