@@ -343,8 +343,8 @@ pub fn event_table() -> &'static [EventInfo] {
                     // SAFETY: as above.
                     .map(|p| ParamInfo {
                         name: unsafe { static_str(p.name.as_ptr()) },
-                        ptype: p.type_ as u32,
-                        fmt: p.fmt as u32,
+                        ptype: p.type_,
+                        fmt: p.fmt,
                     })
                     .collect(),
             })

@@ -87,7 +87,7 @@ fn main() {
 
     // Serialise concurrent builds of the same key (e.g. `cargo test` and `cargo bench` at once).
     let lock = File::create(cache.join(".lock")).expect("create lock file");
-    lock.lock().expect("lock the libs build cache");
+    flock(&lock);
 
     let build = cache.join("build");
     let complete = cache.join(".complete");
@@ -252,7 +252,15 @@ fn main() {
     println!("cargo:rustc-env=SINSP_SYS_LIBS_BUILD={}", build.display());
     println!("cargo:rustc-env=SINSP_SYS_LIBS_VERSION={libs_version}");
     println!("cargo:root={}", cache.display());
-    lock.unlock().ok();
+    drop(lock); // closing the file releases the lock
+}
+
+/// Takes an exclusive flock(2) on `f`, waiting for other holders (released when `f` closes).
+fn flock(f: &File) {
+    use std::os::fd::AsRawFd;
+    // SAFETY: a valid open file descriptor; flock has no memory-safety preconditions.
+    let rc = unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) };
+    assert_eq!(rc, 0, "flock on the libs build cache: {}", std::io::Error::last_os_error());
 }
 
 /// Where the libs source is, a string identifying it for the cache key, and its version.
