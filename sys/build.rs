@@ -260,7 +260,12 @@ fn flock(f: &File) {
     use std::os::fd::AsRawFd;
     // SAFETY: a valid open file descriptor; flock has no memory-safety preconditions.
     let rc = unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) };
-    assert_eq!(rc, 0, "flock on the libs build cache: {}", std::io::Error::last_os_error());
+    assert_eq!(
+        rc,
+        0,
+        "flock on the libs build cache: {}",
+        std::io::Error::last_os_error()
+    );
 }
 
 /// Where the libs source is, a string identifying it for the cache key, and its version.

@@ -376,3 +376,40 @@ fn the_cli_prints_json_events_and_rejects_bad_input() {
         "{err}"
     );
 }
+
+#[test]
+fn concurrent_replays_in_one_process_do_not_interfere() {
+    // libscap's savefile converter kept a process-global store (patches/0003); replays on
+    // several threads at once must each see exactly what a lone replay sees.
+    let curl = libs_captures()
+        .into_iter()
+        .find(|p| p.ends_with("curl_google.scap"))
+        .unwrap();
+    let (alone, end) = replay(&curl, &["evt.num", "evt.type"]);
+    end.unwrap();
+    let want = num_type_tid(&alone);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                s.spawn(|| {
+                    (0..3)
+                        .map(|_| {
+                            let (evs, end) = replay(&curl, &["evt.num", "evt.type"]);
+                            end.map(|_| num_type_tid(&evs))
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for h in handles {
+            for got in h.join().unwrap() {
+                let got = got.expect("concurrent replay failed");
+                assert!(
+                    first_difference(&got, &want).is_none(),
+                    "{:?}",
+                    first_difference(&got, &want)
+                );
+            }
+        }
+    });
+}
