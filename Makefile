@@ -1,5 +1,5 @@
 # falco-libs-qa: the two commands of the README.
-#   make run   - set up everything, then run the main job (live capture demo / QA suite)
+#   make run   - set up everything, then run the main job: the QA suite on every engine, as a matrix
 #   make test  - set up everything, then pass the tests (live ones need root + BPF)
 # Both are idempotent: dependencies are installed once, libs is fetched once and built once per
 # (source, patches, options) into ~/.cache/sinspqa (override with SINSPQA_CACHE).
@@ -21,7 +21,7 @@ test: setup
 
 run: build
 	target/release/sinspqa engines
-	target/release/sinspqa capture --engine modern-bpf --json -n 100
+	target/release/sinspqa run
 
 lint:
 	$(CARGO) fmt --all -- --check

@@ -21,7 +21,13 @@ pub mod capture;
 pub mod engine;
 pub mod error;
 pub mod event;
+pub mod expect;
 mod ffi;
+pub mod report;
+pub mod scenarios;
+pub mod schema;
+pub mod suite;
+pub mod workload;
 
 pub use capture::{Capture, CaptureBuilder, CaptureStats, DEFAULT_FIELDS};
 pub use engine::Engine;

@@ -60,6 +60,32 @@ enum Cmd {
     },
     /// Show which engines can run on this machine, and why not.
     Engines,
+    /// The main job: every QA scenario on every engine (live + replay of its recording), as a
+    /// matrix; writes junit.xml and report.json; exits non-zero on any failure.
+    Run {
+        /// Only these scenarios (default: all).
+        #[arg(long, value_delimiter = ',')]
+        scenarios: Option<Vec<String>>,
+        /// Where to write junit.xml, report.json and the .scap of failing scenarios.
+        #[arg(long, default_value = "target/sinspqa-report")]
+        out: PathBuf,
+        /// Legacy eBPF probe object for the `bpf` column (default: $SINSPQA_BPF_PROBE).
+        #[arg(long)]
+        bpf_probe: Option<PathBuf>,
+        /// Seconds each scenario may wait for its events.
+        #[arg(long, default_value_t = 20.0)]
+        timeout: f64,
+    },
+    /// Print the JSON Schema (draft 2020-12) of events, generated from libs' event table.
+    Schema,
+    /// Run one workload in this process (used by the QA harness as a child process).
+    #[command(hide = true)]
+    Workload {
+        /// Workload name.
+        name: String,
+        /// Scratch directory it may use.
+        dir: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -82,6 +108,37 @@ fn main() -> ExitCode {
         } => capture(
             engine, read, write, filter, fields, count, duration, json, bpf_probe,
         ),
+        Cmd::Workload { name, dir } => {
+            return match sinspqa::workload::run_child(&name, &dir) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("workload {name}: {e}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
+        Cmd::Schema => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(sinspqa::schema::schema()).unwrap()
+            );
+            Ok(())
+        }
+        Cmd::Run {
+            scenarios,
+            out,
+            bpf_probe,
+            timeout,
+        } => {
+            return match run(scenarios, out, bpf_probe, timeout) {
+                Ok(true) => ExitCode::SUCCESS,
+                Ok(false) => ExitCode::FAILURE,
+                Err(e) => {
+                    eprintln!("sinspqa: {e}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
         Cmd::Engines => {
             for e in sinspqa::engine::live_engines() {
                 match e.availability() {
@@ -189,4 +246,67 @@ fn capture(
         }
     }
     Ok(())
+}
+
+/// The main job. Returns whether everything that ran passed.
+fn run(
+    only: Option<Vec<String>>,
+    out: PathBuf,
+    bpf_probe: Option<PathBuf>,
+    timeout: f64,
+) -> Result<bool, Error> {
+    use sinspqa::report::RunReport;
+    use sinspqa::suite::{run_scenario, RunOptions};
+
+    let exe = std::env::current_exe()?;
+    let mut opts = RunOptions::new(exe);
+    opts.timeout = Duration::from_secs_f64(timeout);
+    opts.keep_failures = Some(out.join("failures"));
+    let probe = bpf_probe
+        .or_else(|| std::env::var_os("SINSPQA_BPF_PROBE").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("kmod/build/probe.o"));
+    let engines = [Engine::ModernBpf, Engine::Kmod, Engine::LegacyBpf { probe }];
+    let scenarios: Vec<_> = sinspqa::scenarios::all()
+        .into_iter()
+        .filter(|s| only.as_ref().is_none_or(|o| o.iter().any(|n| n == s.name)))
+        .collect();
+    if scenarios.is_empty() {
+        return Err(Error::Libs(format!("no scenario matches {only:?}")));
+    }
+    let mut report = RunReport {
+        kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease")
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
+        libs_version: sinspqa::LIBS_VERSION.to_string(),
+        results: Vec::new(),
+    };
+    for engine in &engines {
+        if let Err(e) = engine.availability() {
+            eprintln!("engine {}: skipped ({e})", engine.name());
+        }
+        for s in &scenarios {
+            let (live, replay) = run_scenario(s, engine, &opts);
+            if !matches!(live.status, sinspqa::suite::Status::Skipped(_)) {
+                eprintln!(
+                    "{:<28} {:<12} {:>4} ({:.1} s)   replay {}",
+                    s.name,
+                    engine.name(),
+                    live.status.short(),
+                    live.seconds,
+                    replay.status.short()
+                );
+            }
+            report.results.push(live);
+            report.results.push(replay);
+        }
+    }
+    print!("{}", report.matrix());
+    report.write(&out)?;
+    println!(
+        "reports: {}/junit.xml, {}/report.json",
+        out.display(),
+        out.display()
+    );
+    Ok(report.counts().1 == 0)
 }

@@ -127,3 +127,36 @@ pub fn first_difference<T: PartialEq + std::fmt::Debug>(a: &[T], b: &[T]) -> Opt
     (a.len() != b.len())
         .then(|| format!("lengths differ: ours {} vs reference {}", a.len(), b.len()))
 }
+
+/// Runs a QA scenario live on modern eBPF and on the replay of its own recording; both must
+/// pass (every event also validated against the schema). Skips (or fails in CI) like
+/// [`live_or_skip`].
+pub fn qa(name: &str) {
+    qa_on(name, &Engine::ModernBpf)
+}
+
+/// [`qa`] on a given engine.
+pub fn qa_on(name: &str, engine: &Engine) {
+    let Some(_live) = live_or_skip(name) else {
+        return;
+    };
+    let s = sinspqa::scenarios::by_name(name).unwrap_or_else(|| panic!("no scenario {name}"));
+    let opts = sinspqa::suite::RunOptions::new(env!("CARGO_BIN_EXE_sinspqa"));
+    let (live, replay) = sinspqa::suite::run_scenario(&s, engine, &opts);
+    for r in [&live, &replay] {
+        eprintln!(
+            "{} on {}: {} ({} events checked, {} validated, {:.1} s)",
+            r.scenario,
+            r.column,
+            r.status.short(),
+            r.events_checked,
+            r.events_validated,
+            r.seconds
+        );
+        if let sinspqa::suite::Status::Fail(why) = &r.status {
+            panic!("{} failed on {}:\n{why}", r.scenario, r.column);
+        }
+        assert_eq!(r.status, sinspqa::suite::Status::Pass, "{r:?}");
+        assert!(r.events_validated > 0 && r.events_checked > 0, "{r:?}");
+    }
+}

@@ -1,0 +1,826 @@
+//! Typed, composable expectations over captured events, in the spirit of Tetragon's
+//! eventchecker and libs' own e2e `assert_events`.
+//!
+//! An [`EventMatcher`] is a named set of predicates on event keys: sinsp fields (`proc.name`,
+//! `fd.name`, ...), raw parameters (`param.fd`, `param.res`) and header keys (`evt.type`,
+//! `evt.dir`, `evt.num`, `thread.tid`). Checks combine matchers: [`sequence`] (in order, gaps
+//! allowed), [`all_of`] (any order), [`none_of`] (must not appear). An [`Expectation`] consumes
+//! events until every positive check is satisfied or its deadline passes, and a failure explains
+//! itself: which matcher failed, the predicates it wanted, and the nearest events seen, best
+//! partial match first, projected onto the keys the matcher looks at.
+//!
+//! ```
+//! use sinspqa::expect::{event, eq, ge, prefix, all_of, Expectation};
+//! let opened = event("child opens its file")
+//!     .ty("openat").exit()
+//!     .field("proc.pid", eq(42))
+//!     .field("fd.name", prefix("/tmp/"))
+//!     .param("fd", ge(0));
+//! let exp = Expectation::new(vec![all_of([opened])]);
+//! assert!(exp.check_events(&[]).is_err());
+//! ```
+use std::collections::BTreeSet;
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, RecvTimeoutError};
+use regex::Regex;
+use serde_json::Value;
+
+use crate::event::Event;
+
+/// A predicate on one value.
+#[derive(Clone, Debug)]
+pub enum Pred {
+    /// Equal (numbers compare numerically, a number equals its decimal string).
+    Eq(Value),
+    /// Not equal (a missing value is "not equal").
+    Ne(Value),
+    /// A string starting with.
+    Prefix(String),
+    /// A string ending with.
+    Suffix(String),
+    /// A string containing.
+    Contains(String),
+    /// A string matching a regular expression (anchor it yourself).
+    Regex(Regex),
+    /// A number `>`.
+    Gt(i128),
+    /// A number `>=`.
+    Ge(i128),
+    /// A number `<`.
+    Lt(i128),
+    /// A number `<=`.
+    Le(i128),
+    /// Any non-null value.
+    Present,
+    /// Null or absent.
+    Absent,
+    /// Every one of the predicates.
+    All(Vec<Pred>),
+    /// At least one of the predicates.
+    AnyOf(Vec<Pred>),
+}
+
+/// `== v`.
+pub fn eq(v: impl Into<Value>) -> Pred {
+    Pred::Eq(v.into())
+}
+/// `!= v`.
+pub fn ne(v: impl Into<Value>) -> Pred {
+    Pred::Ne(v.into())
+}
+/// Starts with `s`.
+pub fn prefix(s: impl Into<String>) -> Pred {
+    Pred::Prefix(s.into())
+}
+/// Ends with `s`.
+pub fn suffix(s: impl Into<String>) -> Pred {
+    Pred::Suffix(s.into())
+}
+/// Contains `s`.
+pub fn contains(s: impl Into<String>) -> Pred {
+    Pred::Contains(s.into())
+}
+/// Matches the regular expression `re` (panics on a bad expression: it is a test's own text).
+pub fn regex(re: &str) -> Pred {
+    Pred::Regex(Regex::new(re).unwrap_or_else(|e| panic!("bad regex {re:?}: {e}")))
+}
+/// `> n`.
+pub fn gt(n: i64) -> Pred {
+    Pred::Gt(n as i128)
+}
+/// `>= n`.
+pub fn ge(n: i64) -> Pred {
+    Pred::Ge(n as i128)
+}
+/// `< n`.
+pub fn lt(n: i64) -> Pred {
+    Pred::Lt(n as i128)
+}
+/// `<= n`.
+pub fn le(n: i64) -> Pred {
+    Pred::Le(n as i128)
+}
+/// Any non-null value.
+pub fn present() -> Pred {
+    Pred::Present
+}
+/// Null or absent.
+pub fn absent() -> Pred {
+    Pred::Absent
+}
+/// One of the values.
+pub fn one_of<V: Into<Value>>(vals: impl IntoIterator<Item = V>) -> Pred {
+    Pred::AnyOf(vals.into_iter().map(|v| Pred::Eq(v.into())).collect())
+}
+
+fn as_int(v: &Value) -> Option<i128> {
+    match v {
+        Value::Number(n) => n
+            .as_i64()
+            .map(|x| x as i128)
+            .or_else(|| n.as_u64().map(|x| x as i128)),
+        Value::String(s) => s.parse::<i128>().ok(),
+        _ => None,
+    }
+}
+
+fn as_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Null => None,
+        other => Some(other.to_string()),
+    }
+}
+
+fn values_equal(a: &Value, b: &Value) -> bool {
+    if a == b {
+        return true;
+    }
+    match (as_int(a), as_int(b)) {
+        (Some(x), Some(y)) => x == y,
+        _ => {
+            matches!(
+                (a, b),
+                (Value::String(_), Value::Number(_)) | (Value::Number(_), Value::String(_))
+            ) && as_text(a) == as_text(b)
+        }
+    }
+}
+
+impl Pred {
+    /// Whether `v` (None = the key is absent) satisfies the predicate.
+    pub fn test(&self, v: Option<&Value>) -> bool {
+        let v_nn = v.filter(|v| !v.is_null());
+        match self {
+            Pred::Eq(want) => v.is_some_and(|v| values_equal(v, want)),
+            Pred::Ne(want) => !v.is_some_and(|v| values_equal(v, want)),
+            Pred::Prefix(p) => v_nn
+                .and_then(as_text)
+                .is_some_and(|s| s.starts_with(p.as_str())),
+            Pred::Suffix(p) => v_nn
+                .and_then(as_text)
+                .is_some_and(|s| s.ends_with(p.as_str())),
+            Pred::Contains(p) => v_nn
+                .and_then(as_text)
+                .is_some_and(|s| s.contains(p.as_str())),
+            Pred::Regex(r) => v_nn.and_then(as_text).is_some_and(|s| r.is_match(&s)),
+            Pred::Gt(n) => v_nn.and_then(as_int).is_some_and(|x| x > *n),
+            Pred::Ge(n) => v_nn.and_then(as_int).is_some_and(|x| x >= *n),
+            Pred::Lt(n) => v_nn.and_then(as_int).is_some_and(|x| x < *n),
+            Pred::Le(n) => v_nn.and_then(as_int).is_some_and(|x| x <= *n),
+            Pred::Present => v_nn.is_some(),
+            Pred::Absent => v_nn.is_none(),
+            Pred::All(ps) => ps.iter().all(|p| p.test(v)),
+            Pred::AnyOf(ps) => ps.iter().any(|p| p.test(v)),
+        }
+    }
+}
+
+impl fmt::Display for Pred {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Pred::Eq(v) => write!(f, "== {v}"),
+            Pred::Ne(v) => write!(f, "!= {v}"),
+            Pred::Prefix(s) => write!(f, "starts with {s:?}"),
+            Pred::Suffix(s) => write!(f, "ends with {s:?}"),
+            Pred::Contains(s) => write!(f, "contains {s:?}"),
+            Pred::Regex(r) => write!(f, "matches /{}/", r.as_str()),
+            Pred::Gt(n) => write!(f, "> {n}"),
+            Pred::Ge(n) => write!(f, ">= {n}"),
+            Pred::Lt(n) => write!(f, "< {n}"),
+            Pred::Le(n) => write!(f, "<= {n}"),
+            Pred::Present => write!(f, "is present"),
+            Pred::Absent => write!(f, "is absent"),
+            Pred::All(ps) => write!(
+                f,
+                "({})",
+                ps.iter()
+                    .map(|p| p.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            ),
+            Pred::AnyOf(ps) => write!(
+                f,
+                "({})",
+                ps.iter()
+                    .map(|p| p.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            ),
+        }
+    }
+}
+
+/// Reads the value of `key` from an event: header keys, `param.<name>` raw parameters, else the
+/// extracted sinsp field of that name. None when the event does not carry the key.
+pub fn lookup(ev: &Event, key: &str) -> Option<Value> {
+    match key {
+        "evt.type" => return Some(Value::from(ev.name)),
+        "evt.dir" => return Some(Value::from(ev.direction.as_str())),
+        "evt.num" => return Some(Value::from(ev.num)),
+        "thread.tid" => return Some(Value::from(ev.tid)),
+        "evt.cpu" => return Some(Value::from(ev.cpu)),
+        _ => {}
+    }
+    if let Some(p) = key.strip_prefix("param.") {
+        return ev
+            .param(p)
+            .map(|v| serde_json::to_value(v).unwrap_or(Value::Null));
+    }
+    ev.field(key)
+        .map(|v| serde_json::to_value(v).unwrap_or(Value::Null))
+}
+
+/// A named event matcher: every predicate must hold.
+#[derive(Clone, Debug)]
+pub struct EventMatcher {
+    name: String,
+    preds: Vec<(String, Pred)>,
+}
+
+/// Starts a matcher; `name` appears in every failure message.
+pub fn event(name: impl Into<String>) -> EventMatcher {
+    EventMatcher {
+        name: name.into(),
+        preds: Vec::new(),
+    }
+}
+
+impl EventMatcher {
+    /// `evt.type == ty`.
+    pub fn ty(self, ty: &str) -> Self {
+        self.field("evt.type", eq(ty))
+    }
+    /// The exit event (`evt.dir == "<"`).
+    pub fn exit(self) -> Self {
+        self.field("evt.dir", eq("<"))
+    }
+    /// The enter event (`evt.dir == ">"`).
+    pub fn enter(self) -> Self {
+        self.field("evt.dir", eq(">"))
+    }
+    /// `proc.pid == pid`.
+    pub fn pid(self, pid: u32) -> Self {
+        self.field("proc.pid", eq(pid))
+    }
+    /// A predicate on a sinsp field or header key.
+    pub fn field(mut self, key: &str, p: Pred) -> Self {
+        self.preds.push((key.to_string(), p));
+        self
+    }
+    /// A predicate on a raw parameter (`fd`, `res`, `name`, ...).
+    pub fn param(mut self, name: &str, p: Pred) -> Self {
+        self.preds.push((format!("param.{name}"), p));
+        self
+    }
+    /// The matcher's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    /// The keys it looks at.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.preds.iter().map(|(k, _)| k.as_str())
+    }
+    /// The `evt.type` values this matcher requires, if it pins one.
+    pub fn event_types(&self) -> Vec<String> {
+        self.preds
+            .iter()
+            .filter(|(k, _)| k == "evt.type")
+            .filter_map(|(_, p)| match p {
+                Pred::Eq(Value::String(s)) => Some(s.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+    /// How many predicates `ev` satisfies.
+    pub fn score(&self, ev: &Event) -> usize {
+        self.preds
+            .iter()
+            .filter(|(k, p)| p.test(lookup(ev, k).as_ref()))
+            .count()
+    }
+    /// Whether `ev` satisfies every predicate.
+    pub fn matches(&self, ev: &Event) -> bool {
+        self.preds
+            .iter()
+            .all(|(k, p)| p.test(lookup(ev, k).as_ref()))
+    }
+    fn describe(&self) -> String {
+        self.preds
+            .iter()
+            .map(|(k, p)| format!("{k} {p}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+    /// `ev` projected onto this matcher's keys, failing keys marked.
+    fn project(&self, ev: &Event) -> String {
+        let mut seen = BTreeSet::new();
+        let mut parts = vec![format!("evt.num={}", ev.num)];
+        for (k, p) in &self.preds {
+            if !seen.insert(k.as_str()) {
+                continue;
+            }
+            let v = lookup(ev, k);
+            let shown = v
+                .as_ref()
+                .map(|v| v.to_string())
+                .unwrap_or_else(|| "<absent>".into());
+            let ok = self
+                .preds
+                .iter()
+                .filter(|(k2, _)| k2 == k)
+                .all(|(_, p2)| p2.test(v.as_ref()));
+            let _ = p;
+            parts.push(if ok {
+                format!("{k}={shown}")
+            } else {
+                format!("{k}={shown} ✗")
+            });
+        }
+        parts.join(" ")
+    }
+}
+
+/// How a check combines its matchers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// In the given order; other events may come in between.
+    Sequence,
+    /// Each at least once, in any order.
+    AllOf,
+    /// None of them may appear.
+    NoneOf,
+}
+
+/// A check: matchers and how they combine.
+#[derive(Clone, Debug)]
+pub struct Check {
+    mode: Mode,
+    matchers: Vec<EventMatcher>,
+}
+
+/// The matchers must match in this order (gaps allowed).
+pub fn sequence(ms: impl IntoIterator<Item = EventMatcher>) -> Check {
+    Check {
+        mode: Mode::Sequence,
+        matchers: ms.into_iter().collect(),
+    }
+}
+/// Every matcher must match some event, in any order.
+pub fn all_of(ms: impl IntoIterator<Item = EventMatcher>) -> Check {
+    Check {
+        mode: Mode::AllOf,
+        matchers: ms.into_iter().collect(),
+    }
+}
+/// No event may match any of the matchers (checked over every event consumed).
+pub fn none_of(ms: impl IntoIterator<Item = EventMatcher>) -> Check {
+    Check {
+        mode: Mode::NoneOf,
+        matchers: ms.into_iter().collect(),
+    }
+}
+
+impl Check {
+    /// The matchers of the check.
+    pub fn matchers(&self) -> &[EventMatcher] {
+        &self.matchers
+    }
+    /// How the matchers combine.
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+}
+
+const NEAREST: usize = 3;
+
+/// Progress of one check over the events fed so far.
+struct State {
+    check: Check,
+    /// Sequence: index of the next matcher; AllOf: matched flags.
+    next: usize,
+    matched: Vec<Option<u64>>,
+    /// NoneOf: the offending events.
+    violations: Vec<(usize, String)>,
+    /// Per matcher: the best partial matches (score, projection), best first.
+    nearest: Vec<Vec<(usize, u64, String)>>,
+}
+
+impl State {
+    fn new(check: Check) -> Self {
+        let n = check.matchers.len();
+        State {
+            check,
+            next: 0,
+            matched: vec![None; n],
+            violations: Vec::new(),
+            nearest: vec![Vec::new(); n],
+        }
+    }
+
+    fn satisfied(&self) -> bool {
+        match self.check.mode {
+            Mode::Sequence => self.next == self.check.matchers.len(),
+            Mode::AllOf => self.matched.iter().all(Option::is_some),
+            Mode::NoneOf => true,
+        }
+    }
+
+    fn remember(&mut self, i: usize, ev: &Event) {
+        let m = &self.check.matchers[i];
+        let score = m.score(ev);
+        if score == 0 {
+            return;
+        }
+        let near = &mut self.nearest[i];
+        if near.len() == NEAREST && near.last().is_some_and(|(s, _, _)| *s >= score) {
+            return;
+        }
+        near.push((score, ev.num, m.project(ev)));
+        // Best score first; among equals the latest event first.
+        near.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)));
+        near.truncate(NEAREST);
+    }
+
+    fn feed(&mut self, ev: &Event) {
+        match self.check.mode {
+            Mode::Sequence => {
+                if self.next < self.check.matchers.len() {
+                    let i = self.next;
+                    if self.check.matchers[i].matches(ev) {
+                        self.matched[i] = Some(ev.num);
+                        self.next += 1;
+                    } else {
+                        self.remember(i, ev);
+                    }
+                }
+            }
+            Mode::AllOf => {
+                for i in 0..self.check.matchers.len() {
+                    if self.matched[i].is_some() {
+                        continue;
+                    }
+                    if self.check.matchers[i].matches(ev) {
+                        self.matched[i] = Some(ev.num);
+                    } else {
+                        self.remember(i, ev);
+                    }
+                }
+            }
+            Mode::NoneOf => {
+                for (i, m) in self.check.matchers.iter().enumerate() {
+                    if m.matches(ev) && self.violations.len() < 10 {
+                        self.violations.push((i, m.project(ev)));
+                    }
+                }
+            }
+        }
+    }
+
+    fn report(&self, out: &mut String) {
+        use std::fmt::Write;
+        let mode = match self.check.mode {
+            Mode::Sequence => "sequence",
+            Mode::AllOf => "all_of",
+            Mode::NoneOf => "none_of",
+        };
+        if self.check.mode == Mode::NoneOf {
+            for (i, proj) in &self.violations {
+                let m = &self.check.matchers[*i];
+                let _ = writeln!(
+                    out,
+                    "  ✗ {mode}: matcher {:?} ({}) matched an event it must not:",
+                    m.name,
+                    m.describe()
+                );
+                let _ = writeln!(out, "      {proj}");
+            }
+            return;
+        }
+        for (i, m) in self.check.matchers.iter().enumerate() {
+            if self.matched[i].is_some() {
+                let _ = writeln!(
+                    out,
+                    "  ✓ {mode}[{i}] {:?} matched evt.num={}",
+                    m.name,
+                    self.matched[i].unwrap()
+                );
+                continue;
+            }
+            if self.check.mode == Mode::Sequence && i > self.next {
+                let _ = writeln!(out, "  · {mode}[{i}] {:?} not reached", m.name);
+                continue;
+            }
+            let _ = writeln!(
+                out,
+                "  ✗ {mode}[{i}] {:?} unmatched; wanted: {}",
+                m.name,
+                m.describe()
+            );
+            if self.nearest[i].is_empty() {
+                let _ = writeln!(out, "      no event matched any of its predicates");
+            } else {
+                let _ = writeln!(out, "      nearest events (best partial match first):");
+                for (score, _, proj) in &self.nearest[i] {
+                    let _ = writeln!(out, "      {score}/{} {proj}", m.preds.len());
+                }
+            }
+        }
+    }
+}
+
+/// Why an expectation failed: a self-explaining report.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    /// The report text (matchers, wanted predicates, nearest events).
+    pub report: String,
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.report)
+    }
+}
+
+impl std::error::Error for Failure {}
+
+/// What a passing expectation observed.
+#[derive(Debug, Clone, Copy)]
+pub struct Outcome {
+    /// Events consumed.
+    pub events_seen: u64,
+    /// Time until satisfied.
+    pub elapsed: Duration,
+}
+
+/// A set of checks that must all hold.
+#[derive(Clone, Debug)]
+pub struct Expectation {
+    checks: Vec<Check>,
+}
+
+impl Expectation {
+    /// All `checks` must hold.
+    pub fn new(checks: Vec<Check>) -> Self {
+        Expectation { checks }
+    }
+
+    /// Every check.
+    pub fn checks(&self) -> &[Check] {
+        &self.checks
+    }
+
+    /// The distinct event types the positive checks assert.
+    pub fn asserted_event_types(&self) -> BTreeSet<String> {
+        self.checks
+            .iter()
+            .filter(|c| c.mode != Mode::NoneOf)
+            .flat_map(|c| c.matchers.iter().flat_map(|m| m.event_types()))
+            .collect()
+    }
+
+    /// Every key the matchers read (so the capture extracts those fields).
+    pub fn keys(&self) -> BTreeSet<String> {
+        self.checks
+            .iter()
+            .flat_map(|c| c.matchers.iter().flat_map(|m| m.keys().map(String::from)))
+            .collect()
+    }
+
+    /// Checks a finished list of events (e.g. a whole replay).
+    pub fn check_events(&self, events: &[Event]) -> Result<Outcome, Failure> {
+        let start = Instant::now();
+        let mut states: Vec<State> = self.checks.iter().cloned().map(State::new).collect();
+        for ev in events {
+            states.iter_mut().for_each(|s| s.feed(ev));
+        }
+        finish(&states, events.len() as u64, start.elapsed(), true)
+    }
+
+    /// Consumes events from `rx` until every positive check holds (then, to catch events that
+    /// must not appear, keeps consuming for `settle`), or until `timeout`, or until the channel
+    /// disconnects. Every event consumed is also passed to `on_event` (to validate or record it).
+    pub fn run(
+        &self,
+        rx: &Receiver<Event>,
+        timeout: Duration,
+        settle: Duration,
+        mut on_event: impl FnMut(&Event),
+    ) -> Result<Outcome, Failure> {
+        let start = Instant::now();
+        let deadline = start + timeout;
+        let mut states: Vec<State> = self.checks.iter().cloned().map(State::new).collect();
+        let mut seen = 0u64;
+        let mut settle_until: Option<Instant> = None;
+        let mut disconnected = false;
+        loop {
+            let now = Instant::now();
+            let until = settle_until.unwrap_or(deadline).min(deadline);
+            if now >= until {
+                break;
+            }
+            match rx.recv_timeout(until - now) {
+                Ok(ev) => {
+                    seen += 1;
+                    on_event(&ev);
+                    states.iter_mut().for_each(|s| s.feed(&ev));
+                    if settle_until.is_none() && states.iter().all(State::satisfied) {
+                        settle_until = Some(Instant::now() + settle);
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => break,
+                Err(RecvTimeoutError::Disconnected) => {
+                    disconnected = true;
+                    break;
+                }
+            }
+        }
+        let _ = disconnected;
+        finish(&states, seen, start.elapsed(), false)
+    }
+}
+
+fn finish(states: &[State], seen: u64, elapsed: Duration, whole: bool) -> Result<Outcome, Failure> {
+    let ok = states
+        .iter()
+        .all(|s| s.satisfied() && s.violations.is_empty());
+    if ok {
+        return Ok(Outcome {
+            events_seen: seen,
+            elapsed,
+        });
+    }
+    let mut report = format!(
+        "expectation failed after {:.1} s, {seen} events {}:\n",
+        elapsed.as_secs_f64(),
+        if whole { "checked" } else { "consumed" }
+    );
+    for s in states {
+        s.report(&mut report);
+    }
+    Err(Failure { report })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{Direction, FieldValue, Param, ParamValue};
+    use std::sync::Arc;
+
+    fn ev(num: u64, ty: &'static str, dir: Direction, pid: i64, fd_name: &str, res: i64) -> Event {
+        Event {
+            num,
+            ts: num * 1000,
+            tid: pid,
+            cpu: 0,
+            code: 0,
+            name: ty,
+            direction: dir,
+            category: 0,
+            is_main_thread: true,
+            params: vec![Param {
+                name: "res",
+                ptype: sinsp_sys::PT_ERRNO,
+                value: ParamValue::Int(res),
+            }],
+            field_names: Arc::from(vec!["proc.pid".to_string(), "fd.name".to_string()]),
+            field_values: vec![FieldValue::I64(pid), FieldValue::Str(fd_name.into())],
+        }
+    }
+
+    fn stream() -> Vec<Event> {
+        vec![
+            ev(1, "openat", Direction::Enter, 42, "", 0),
+            ev(2, "openat", Direction::Exit, 42, "/tmp/a", 3),
+            ev(3, "read", Direction::Exit, 42, "/tmp/a", 10),
+            ev(4, "openat", Direction::Exit, 7, "/etc/shadow", 4),
+            ev(5, "close", Direction::Exit, 42, "/tmp/a", 0),
+        ]
+    }
+
+    #[test]
+    fn predicates_compare_like_a_spec_reads() {
+        let n = Value::from(3);
+        assert!(
+            eq(3).test(Some(&n))
+                && eq("3").test(Some(&n))
+                && ge(3).test(Some(&n))
+                && !gt(3).test(Some(&n))
+        );
+        let s = Value::from("/usr/local/bin/x");
+        assert!(prefix("/usr/local/bin").test(Some(&s)) && suffix("/x").test(Some(&s)));
+        assert!(regex("^/usr/(local/)?bin/").test(Some(&s)) && !contains("sbin").test(Some(&s)));
+        assert!(absent().test(None) && absent().test(Some(&Value::Null)) && !present().test(None));
+        assert!(ne("a").test(None) && !eq("a").test(None) && one_of([1, 3]).test(Some(&n)));
+    }
+
+    #[test]
+    fn sequence_all_of_and_none_of_pass_on_a_matching_stream() {
+        let open = event("open")
+            .ty("openat")
+            .exit()
+            .field("proc.pid", eq(42))
+            .field("fd.name", eq("/tmp/a"));
+        let read = event("read")
+            .ty("read")
+            .exit()
+            .field("proc.pid", eq(42))
+            .param("res", gt(0));
+        let close = event("close").ty("close").exit().field("proc.pid", eq(42));
+        let exp = Expectation::new(vec![
+            sequence([open.clone(), read.clone(), close.clone()]),
+            all_of([close, open]),
+            none_of([event("shadow by 42")
+                .field("fd.name", eq("/etc/shadow"))
+                .field("proc.pid", eq(42))]),
+        ]);
+        let o = exp.check_events(&stream()).expect("passes");
+        assert_eq!(o.events_seen, 5);
+        assert_eq!(
+            exp.asserted_event_types().into_iter().collect::<Vec<_>>(),
+            ["close", "openat", "read"]
+        );
+    }
+
+    #[test]
+    fn a_sequence_out_of_order_fails() {
+        let exp = Expectation::new(vec![sequence([
+            event("close first").ty("close").field("proc.pid", eq(42)),
+            event("then open")
+                .ty("openat")
+                .exit()
+                .field("proc.pid", eq(42)),
+        ])]);
+        let f = exp.check_events(&stream()).unwrap_err();
+        assert!(
+            f.report
+                .contains("✓ sequence[0] \"close first\" matched evt.num=5"),
+            "{f}"
+        );
+        assert!(
+            f.report.contains("✗ sequence[1] \"then open\" unmatched"),
+            "{f}"
+        );
+    }
+
+    #[test]
+    fn a_wrong_expectation_fails_with_the_nearest_events() {
+        // Deliberately wrong: the file was /tmp/a, not /tmp/b.
+        let exp = Expectation::new(vec![all_of([event("open /tmp/b")
+            .ty("openat")
+            .exit()
+            .field("proc.pid", eq(42))
+            .field("fd.name", eq("/tmp/b"))])]);
+        let f = exp.check_events(&stream()).unwrap_err();
+        let r = f.to_string();
+        assert!(r.contains("\"open /tmp/b\" unmatched; wanted: evt.type == \"openat\", evt.dir == \"<\", proc.pid == 42, fd.name == \"/tmp/b\""), "{r}");
+        let near: Vec<&str> = r
+            .lines()
+            .filter(|l| l.trim_start().starts_with(|c: char| c.is_ascii_digit()))
+            .collect();
+        // Best partial match first: evt 2 has everything but the name (3/4), marked ✗ on fd.name.
+        assert!(
+            near[0].contains("3/4 evt.num=2") && near[0].contains("fd.name=\"/tmp/a\" ✗"),
+            "{r}"
+        );
+        assert!(near.len() == 3, "three nearest events expected: {r}");
+    }
+
+    #[test]
+    fn none_of_reports_the_offending_event() {
+        let exp = Expectation::new(vec![none_of([
+            event("no shadow").field("fd.name", eq("/etc/shadow"))
+        ])]);
+        let f = exp.check_events(&stream()).unwrap_err();
+        assert!(
+            f.report.contains("matcher \"no shadow\"") && f.report.contains("evt.num=4"),
+            "{f}"
+        );
+    }
+
+    #[test]
+    fn run_consumes_a_channel_until_satisfied_or_timed_out() {
+        let (tx, rx) = crossbeam_channel::bounded(16);
+        for e in stream() {
+            tx.send(e).unwrap();
+        }
+        let exp = Expectation::new(vec![all_of([event("read").ty("read")])]);
+        let o = exp
+            .run(&rx, Duration::from_secs(5), Duration::ZERO, |_| {})
+            .unwrap();
+        assert_eq!(o.events_seen, 3, "stops once satisfied");
+        let exp = Expectation::new(vec![all_of([event("never").ty("execve")])]);
+        let t = Instant::now();
+        let f = exp
+            .run(&rx, Duration::from_millis(200), Duration::ZERO, |_| {})
+            .unwrap_err();
+        assert!(
+            t.elapsed() < Duration::from_secs(2) && f.report.contains("\"never\" unmatched"),
+            "{f}"
+        );
+    }
+}

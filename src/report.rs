@@ -1,0 +1,145 @@
+//! The main job's output: a scenario × engine matrix on the terminal, JUnit XML and a JSON report.
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::path::Path;
+
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+use serde::Serialize;
+
+use crate::suite::{ScenarioResult, Status};
+
+/// Every result of a run, in the order they were produced.
+#[derive(Debug, Default, Serialize)]
+pub struct RunReport {
+    /// Machine facts.
+    pub kernel: String,
+    /// libs version.
+    pub libs_version: String,
+    /// The results.
+    pub results: Vec<ScenarioResult>,
+}
+
+impl RunReport {
+    /// Counts (passed, failed, skipped).
+    pub fn counts(&self) -> (usize, usize, usize) {
+        let mut c = (0, 0, 0);
+        for r in &self.results {
+            match r.status {
+                Status::Pass => c.0 += 1,
+                Status::Fail(_) => c.1 += 1,
+                Status::Skipped(_) => c.2 += 1,
+            }
+        }
+        c
+    }
+
+    /// Distinct event types asserted by scenarios that ran.
+    pub fn asserted_event_types(&self) -> BTreeSet<String> {
+        self.results
+            .iter()
+            .filter(|r| !matches!(r.status, Status::Skipped(_)))
+            .flat_map(|r| r.event_types.iter().cloned())
+            .collect()
+    }
+
+    /// The terminal matrix: one row per scenario, one column per engine (and its replay), then
+    /// the reason of every skipped column and the detail of every failure.
+    pub fn matrix(&self) -> String {
+        let mut cols: Vec<&str> = Vec::new();
+        let mut rows: Vec<&str> = Vec::new();
+        let mut cell: BTreeMap<(&str, &str), &ScenarioResult> = BTreeMap::new();
+        for r in &self.results {
+            if !cols.contains(&r.column.as_str()) {
+                cols.push(&r.column);
+            }
+            if !rows.contains(&r.scenario.as_str()) {
+                rows.push(&r.scenario);
+            }
+            cell.insert((r.scenario.as_str(), r.column.as_str()), r);
+        }
+        let w0 = rows.iter().map(|r| r.len()).max().unwrap_or(8).max(8);
+        let mut out = String::new();
+        let _ = write!(out, "{:<w0$}", "scenario");
+        for c in &cols {
+            let _ = write!(out, "  {:>w$}", c, w = c.len().max(4));
+        }
+        out.push('\n');
+        for row in &rows {
+            let _ = write!(out, "{row:<w0$}");
+            for c in &cols {
+                let s = cell
+                    .get(&(*row, *c))
+                    .map(|r| r.status.short())
+                    .unwrap_or("-");
+                let _ = write!(out, "  {:>w$}", s, w = c.len().max(4));
+            }
+            out.push('\n');
+        }
+        let mut skipped_cols = BTreeMap::new();
+        for r in &self.results {
+            if let Status::Skipped(why) = &r.status {
+                skipped_cols
+                    .entry(r.column.as_str())
+                    .or_insert(why.as_str());
+            }
+        }
+        for (c, why) in skipped_cols {
+            let _ = writeln!(out, "skipped {c}: {why}");
+        }
+        for r in &self.results {
+            if let Status::Fail(why) = &r.status {
+                let _ = writeln!(
+                    out,
+                    "\nFAIL {} on {}:\n{}",
+                    r.scenario,
+                    r.column,
+                    why.trim_end()
+                );
+            }
+        }
+        let (p, f, s) = self.counts();
+        let types = self.asserted_event_types();
+        let _ = writeln!(
+            out,
+            "\n{} distinct event types asserted: {}",
+            types.len(),
+            types.into_iter().collect::<Vec<_>>().join(" ")
+        );
+        let _ = writeln!(out, "{p} passed, {f} failed, {s} skipped");
+        out
+    }
+
+    /// Writes `report.json` and `junit.xml` into `dir`.
+    pub fn write(&self, dir: &Path) -> std::io::Result<()> {
+        std::fs::create_dir_all(dir)?;
+        std::fs::write(dir.join("report.json"), serde_json::to_vec_pretty(self)?)?;
+        let mut report = Report::new("sinspqa");
+        let mut suites: BTreeMap<&str, TestSuite> = BTreeMap::new();
+        for r in &self.results {
+            let suite = suites
+                .entry(r.column.as_str())
+                .or_insert_with(|| TestSuite::new(r.column.clone()));
+            let status = match &r.status {
+                Status::Pass => TestCaseStatus::success(),
+                Status::Fail(why) => {
+                    let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                    s.set_message(why.lines().next().unwrap_or("failed").to_string());
+                    s.set_description(why.clone());
+                    s
+                }
+                Status::Skipped(why) => {
+                    let mut s = TestCaseStatus::skipped();
+                    s.set_message(why.clone());
+                    s
+                }
+            };
+            let mut tc = TestCase::new(r.scenario.clone(), status);
+            tc.set_classname(format!("sinspqa.{}", r.column));
+            tc.set_time(std::time::Duration::from_secs_f64(r.seconds));
+            suite.add_test_case(tc);
+        }
+        report.add_test_suites(suites.into_values());
+        let xml = report.to_string().map_err(std::io::Error::other)?;
+        std::fs::write(dir.join("junit.xml"), xml)
+    }
+}
