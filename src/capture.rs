@@ -65,6 +65,7 @@ pub struct CaptureBuilder {
     buffer_size: u64,
     channel_capacity: usize,
     dump_to: Option<PathBuf>,
+    compress_dump: bool,
     all_syscalls: bool,
     import_users: bool,
 }
@@ -78,6 +79,7 @@ impl Default for CaptureBuilder {
             buffer_size: 0,
             channel_capacity: 65536,
             dump_to: None,
+            compress_dump: false,
             all_syscalls: true,
             import_users: true,
         }
@@ -118,6 +120,11 @@ impl CaptureBuilder {
     /// sinsp-example can read back.
     pub fn dump_to(mut self, path: impl Into<PathBuf>) -> Self {
         self.dump_to = Some(path.into());
+        self
+    }
+    /// Gzip-compress the dump file (libscap and sinsp-example read both forms).
+    pub fn compress_dump(mut self, on: bool) -> Self {
+        self.compress_dump = on;
         self
     }
     /// Activate every syscall and tracepoint (default), or only those libsinsp needs for its
@@ -323,10 +330,11 @@ fn open_inspector(b: &CaptureBuilder) -> Result<Inspector> {
     };
     b.engine.open(&mut insp, &opts)?;
     if let Some(p) = &b.dump_to {
-        insp.dump_open(p).map_err(|e| Error::Dump {
-            path: p.clone(),
-            message: e.message,
-        })?;
+        insp.dump_open(p, b.compress_dump)
+            .map_err(|e| Error::Dump {
+                path: p.clone(),
+                message: e.message,
+            })?;
     }
     insp.start().map_err(|e| Error::Capture {
         engine: b.engine.name(),

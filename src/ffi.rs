@@ -161,10 +161,12 @@ impl Inspector {
         self.check(rc)
     }
 
-    pub fn dump_open(&mut self, path: &Path) -> Result<(), ShimError> {
+    pub fn dump_open(&mut self, path: &Path, compress: bool) -> Result<(), ShimError> {
         let p = cpath(path)?;
         // SAFETY: valid handle, C string and error buffer.
-        let rc = unsafe { sys::sq_dump_open(self.h.as_ptr(), p.as_ptr(), &mut *self.err) };
+        let rc = unsafe {
+            sys::sq_dump_open(self.h.as_ptr(), p.as_ptr(), compress as i32, &mut *self.err)
+        };
         self.check(rc)
     }
 

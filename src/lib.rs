@@ -18,6 +18,7 @@
 #![warn(missing_docs)]
 
 pub mod capture;
+pub mod crosscheck;
 pub mod engine;
 pub mod error;
 pub mod event;

@@ -75,9 +75,26 @@ enum Cmd {
         /// Seconds each scenario may wait for its events.
         #[arg(long, default_value_t = 20.0)]
         timeout: f64,
+        /// Keep every scenario's recording here as <scenario>.scap (gzip).
+        #[arg(long)]
+        record: Option<PathBuf>,
     },
     /// Print the JSON Schema (draft 2020-12) of events, generated from libs' event table.
     Schema,
+    /// Compare our replay of FILE with sinsp-example's, field by field, paired by evt.num.
+    Crosscheck {
+        /// The .scap file.
+        file: PathBuf,
+        /// sinsp filter applied on both sides.
+        #[arg(long, short = 'f')]
+        filter: Option<String>,
+        /// Comma-separated fields to compare (default: header, process, user and fd fields).
+        #[arg(long, value_delimiter = ',')]
+        fields: Option<Vec<String>>,
+        /// Print at most this many mismatches.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
     /// Run one workload in this process (used by the QA harness as a child process).
     #[command(hide = true)]
     Workload {
@@ -124,13 +141,44 @@ fn main() -> ExitCode {
             );
             Ok(())
         }
+        Cmd::Crosscheck {
+            file,
+            filter,
+            fields,
+            limit,
+        } => {
+            let fields: Option<Vec<&str>> = fields
+                .as_ref()
+                .map(|f| f.iter().map(String::as_str).collect());
+            return match sinspqa::crosscheck::crosscheck(
+                &file,
+                filter.as_deref(),
+                fields.as_deref(),
+            ) {
+                Ok(r) => {
+                    print!("{}", r.render(limit));
+                    if r.ok() {
+                        println!("crosscheck: OK");
+                        ExitCode::SUCCESS
+                    } else {
+                        println!("crosscheck: FAILED");
+                        ExitCode::FAILURE
+                    }
+                }
+                Err(e) => {
+                    eprintln!("sinspqa: {e}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
         Cmd::Run {
             scenarios,
             out,
             bpf_probe,
             timeout,
+            record,
         } => {
-            return match run(scenarios, out, bpf_probe, timeout) {
+            return match run(scenarios, out, bpf_probe, timeout, record) {
                 Ok(true) => ExitCode::SUCCESS,
                 Ok(false) => ExitCode::FAILURE,
                 Err(e) => {
@@ -254,6 +302,7 @@ fn run(
     out: PathBuf,
     bpf_probe: Option<PathBuf>,
     timeout: f64,
+    record: Option<PathBuf>,
 ) -> Result<bool, Error> {
     use sinspqa::report::RunReport;
     use sinspqa::suite::{run_scenario, RunOptions};
@@ -262,6 +311,7 @@ fn run(
     let mut opts = RunOptions::new(exe);
     opts.timeout = Duration::from_secs_f64(timeout);
     opts.keep_failures = Some(out.join("failures"));
+    opts.record_to = record;
     let probe = bpf_probe
         .or_else(|| std::env::var_os("SINSPQA_BPF_PROBE").map(PathBuf::from))
         .unwrap_or_else(|| PathBuf::from("kmod/build/probe.o"));

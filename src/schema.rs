@@ -25,7 +25,8 @@ fn sockaddr() -> Value {
     json!({
         "oneOf": [
             { "type": "object", "required": ["family", "ip", "port"], "additionalProperties": false,
-              "properties": { "family": { "const": "inet" }, "ip": { "type": "string" },
+              "properties": { "family": { "const": "inet" },
+                              "ip": { "anyOf": [ { "type": "string", "format": "ipv4" }, { "type": "string", "format": "ipv6" } ] },
                               "port": { "type": "integer", "minimum": 0, "maximum": 65535 } } },
             { "type": "object", "required": ["family", "path"], "additionalProperties": false,
               "properties": { "family": { "const": "unix" }, "path": { "type": "string" } } },
@@ -83,7 +84,7 @@ pub fn param_schema(ptype: u32) -> Value {
             ]
         }),
         sys::PT_IPV4ADDR | sys::PT_IPV6ADDR | sys::PT_IPADDR => {
-            json!({ "type": ["string", "null"], "format": "ip" })
+            json!({ "anyOf": [ { "type": "string", "format": "ipv4" }, { "type": "string", "format": "ipv6" }, { "type": "null" } ] })
         }
         sys::PT_BYTEBUF | sys::PT_FDLIST | sys::PT_IPV4NET | sys::PT_IPV6NET | sys::PT_IPNET => {
             bytes()

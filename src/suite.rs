@@ -89,6 +89,8 @@ pub struct RunOptions {
     pub timeout: Duration,
     /// Where to keep the `.scap` of a failing scenario (None: nowhere).
     pub keep_failures: Option<PathBuf>,
+    /// Where to keep every recording, as `<scenario>.scap` (None: nowhere).
+    pub record_to: Option<PathBuf>,
 }
 
 impl RunOptions {
@@ -98,11 +100,13 @@ impl RunOptions {
             exe: exe.into(),
             timeout: Duration::from_secs(20),
             keep_failures: None,
+            record_to: None,
         }
     }
 }
 
-fn scope_filter(pid: u32) -> String {
+/// The filter that scopes a scenario's capture to its workload's process tree.
+pub fn scope_filter(pid: u32) -> String {
     format!("proc.pid={pid} or proc.apid={pid}")
 }
 
@@ -154,6 +158,17 @@ pub fn run_scenario(
         Some((exp, pid)) => run_replay(s, &rcol, &scap, &exp, pid, &validator),
         None => ScenarioResult::skipped(s, &rcol, "the live run produced no recording"),
     };
+    if let Some(rec) = &opts.record_to {
+        let _ = std::fs::create_dir_all(rec);
+        if let Err(e) = std::fs::copy(&scap, rec.join(format!("{}.scap", s.name))) {
+            let mut live = live;
+            live.status = Status::Fail(format!(
+                "cannot keep the recording in {}: {e}",
+                rec.display()
+            ));
+            return (live, replay);
+        }
+    }
     if let Some(keep) = &opts.keep_failures {
         if matches!(live.status, Status::Fail(_)) || matches!(replay.status, Status::Fail(_)) {
             let _ = std::fs::create_dir_all(keep);
@@ -192,6 +207,7 @@ fn run_live(
         .filter(scope_filter(pid))
         .fields(SCENARIO_FIELDS.iter().copied())
         .dump_to(scap)
+        .compress_dump(true)
         .open();
     let cap = match cap {
         Ok(c) => c,

@@ -273,10 +273,10 @@ int32_t sq_open_savefile(sq_inspector* h, const char* path, sq_error* err) {
 #endif
 }
 
-int32_t sq_dump_open(sq_inspector* h, const char* path, sq_error* err) {
+int32_t sq_dump_open(sq_inspector* h, const char* path, int compress, sq_error* err) {
 	return guarded(err, SQ_E_DUMP, [&]() {
 		auto d = std::make_unique<sinsp_dumper>();
-		d->open(&h->inspector, path, false);
+		d->open(&h->inspector, path, compress != 0);
 		h->dumper = std::move(d);
 		return (int32_t)SQ_OK;
 	});

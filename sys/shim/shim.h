@@ -112,7 +112,7 @@ int32_t sq_open_bpf(sq_inspector* h, const char* probe_path, uint64_t buffer_byt
 int32_t sq_open_savefile(sq_inspector* h, const char* path, sq_error* err);
 
 /* Write every event returned by sq_next (filtered ones excluded) to a .scap file. */
-int32_t sq_dump_open(sq_inspector* h, const char* path, sq_error* err);
+int32_t sq_dump_open(sq_inspector* h, const char* path, int compress, sq_error* err);
 int32_t sq_dump_close(sq_inspector* h, sq_error* err);
 
 int32_t sq_start(sq_inspector* h, sq_error* err);
