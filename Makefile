@@ -19,9 +19,12 @@ test: setup
 	scripts/cargo-progress build --tests
 	$(CARGO) test
 
+# The matrix: the host's engines, plus bookworm's kernel and bookworm-backports' in VMs.
+KERNELS ?= bookworm,bookworm-backports
+
 run: build
 	target/release/sinspqa engines
-	target/release/sinspqa run
+	target/release/sinspqa run --kernels $(KERNELS)
 
 lint:
 	$(CARGO) fmt --all -- --check

@@ -11,7 +11,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{bounded, Receiver, SendTimeoutError, Sender, TrySendError};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::engine::{Engine, OpenOptions};
 use crate::error::{Error, Result};
@@ -38,7 +38,7 @@ pub const DEFAULT_FIELDS: &[&str] = &[
 ];
 
 /// Counters of a capture. Live counters are refreshed about every 100 ms while running.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaptureStats {
     /// Events that sinsp returned after the filter (what the consumer was offered).
     pub events_seen: u64,
@@ -127,8 +127,9 @@ impl CaptureBuilder {
         self.compress_dump = on;
         self
     }
-    /// Activate every syscall and tracepoint (default), or only those libsinsp needs for its
-    /// state plus the ones the filter names (`false`, much lighter on a busy machine).
+    /// Activate every syscall and tracepoint but the page-fault and sched_switch floods
+    /// (default), or only those libsinsp needs for its state plus the ones the filter names
+    /// (`false`, much lighter on a busy machine).
     pub fn all_syscalls(mut self, on: bool) -> Self {
         self.all_syscalls = on;
         self
@@ -277,10 +278,10 @@ impl Drop for Capture {
 static LIVE_ACTIVE: AtomicBool = AtomicBool::new(false);
 
 /// Held by the capture thread of a live capture; releases the process-wide slot on drop.
-struct LiveSlot;
+pub(crate) struct LiveSlot;
 
 impl LiveSlot {
-    fn acquire(engine: &Engine) -> Result<Option<LiveSlot>> {
+    pub(crate) fn acquire(engine: &Engine) -> Result<Option<LiveSlot>> {
         if !engine.is_live() {
             return Ok(None);
         }

@@ -201,6 +201,26 @@ impl Inspector {
         }
     }
 
+    /// The raw libsinsp loop (no extraction), for benchmarks: returns the events counted.
+    pub fn count_loop(
+        &mut self,
+        max_events: u64,
+        max: std::time::Duration,
+    ) -> Result<u64, ShimError> {
+        let mut n = 0u64;
+        // SAFETY: valid handle, out pointer and error buffer.
+        let rc = unsafe {
+            sys::sq_count_loop(
+                self.h.as_ptr(),
+                max_events,
+                max.as_nanos() as u64,
+                &mut n,
+                &mut *self.err,
+            )
+        };
+        self.check(rc).map(|_| n)
+    }
+
     pub fn stats(&mut self) -> Result<sys::scap_stats, ShimError> {
         let mut st = sys::scap_stats::default();
         // SAFETY: valid handle, stats and error buffers.

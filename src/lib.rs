@@ -17,6 +17,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod bench;
 pub mod capture;
 pub mod crosscheck;
 pub mod engine;
@@ -24,10 +25,12 @@ pub mod error;
 pub mod event;
 pub mod expect;
 mod ffi;
+pub mod known;
 pub mod report;
 pub mod scenarios;
 pub mod schema;
 pub mod suite;
+pub mod vm;
 pub mod workload;
 
 pub use capture::{Capture, CaptureBuilder, CaptureStats, DEFAULT_FIELDS};

@@ -54,9 +54,12 @@ enum Cmd {
         /// One JSON object per event per line (the shape sinsp-example -j prints).
         #[arg(long)]
         json: bool,
-        /// Legacy eBPF probe path for --engine bpf (not in the enum until the VM matrix lands).
-        #[arg(long, hide = true)]
+        /// Use the legacy eBPF engine with this probe object (built for the running kernel).
+        #[arg(long)]
         bpf_probe: Option<PathBuf>,
+        /// Bytes of each per-CPU kernel buffer (default: libs' 8 MiB).
+        #[arg(long)]
+        buffer_size: Option<u64>,
     },
     /// Show which engines can run on this machine, and why not.
     Engines,
@@ -78,6 +81,16 @@ enum Cmd {
         /// Keep every scenario's recording here as <scenario>.scap (gzip).
         #[arg(long)]
         record: Option<PathBuf>,
+        /// Engines to run on this machine (modern_bpf, kmod, bpf).
+        #[arg(long, value_delimiter = ',', default_value = "modern_bpf,kmod,bpf")]
+        engines: Vec<String>,
+        /// Debian kernels to boot in a VM (qemu) and run kmod, legacy eBPF and modern eBPF in,
+        /// e.g. 6.1.0-56-amd64,6.12.95+deb12-amd64. Empty: none.
+        #[arg(long, value_delimiter = ',')]
+        kernels: Vec<String>,
+        /// Seconds a VM may run before it is killed.
+        #[arg(long, default_value_t = 1800)]
+        vm_timeout: u64,
     },
     /// Print the JSON Schema (draft 2020-12) of events, generated from libs' event table.
     Schema,
@@ -122,8 +135,18 @@ fn main() -> ExitCode {
             duration,
             json,
             bpf_probe,
+            buffer_size,
         } => capture(
-            engine, read, write, filter, fields, count, duration, json, bpf_probe,
+            engine,
+            read,
+            write,
+            filter,
+            fields,
+            count,
+            duration,
+            json,
+            bpf_probe,
+            buffer_size,
         ),
         Cmd::Workload { name, dir } => {
             return match sinspqa::workload::run_child(&name, &dir) {
@@ -177,8 +200,21 @@ fn main() -> ExitCode {
             bpf_probe,
             timeout,
             record,
+            engines,
+            kernels,
+            vm_timeout,
         } => {
-            return match run(scenarios, out, bpf_probe, timeout, record) {
+            let opts = RunArgs {
+                only: scenarios,
+                out,
+                bpf_probe,
+                timeout,
+                record,
+                engines,
+                kernels,
+                vm_timeout,
+            };
+            return match run(opts) {
                 Ok(true) => ExitCode::SUCCESS,
                 Ok(false) => ExitCode::FAILURE,
                 Err(e) => {
@@ -217,6 +253,7 @@ fn capture(
     duration: Option<f64>,
     json: bool,
     bpf_probe: Option<PathBuf>,
+    buffer_size: Option<u64>,
 ) -> Result<(), Error> {
     let engine = match (engine, read, bpf_probe) {
         (_, _, Some(probe)) => Engine::LegacyBpf { probe },
@@ -240,6 +277,9 @@ fn capture(
     }
     if let Some(w) = write {
         b = b.dump_to(w);
+    }
+    if let Some(n) = buffer_size {
+        b = b.buffer_size(n);
     }
     let cap = b.open()?;
     let limit = duration
@@ -296,32 +336,57 @@ fn capture(
     Ok(())
 }
 
-/// The main job. Returns whether everything that ran passed.
-fn run(
+/// Options of the main job.
+struct RunArgs {
     only: Option<Vec<String>>,
     out: PathBuf,
     bpf_probe: Option<PathBuf>,
     timeout: f64,
     record: Option<PathBuf>,
-) -> Result<bool, Error> {
+    engines: Vec<String>,
+    kernels: Vec<String>,
+    vm_timeout: u64,
+}
+
+/// The main job. Returns whether everything that ran passed.
+fn run(a: RunArgs) -> Result<bool, Error> {
     use sinspqa::report::RunReport;
     use sinspqa::suite::{run_scenario, RunOptions};
 
     let exe = std::env::current_exe()?;
-    let mut opts = RunOptions::new(exe);
-    opts.timeout = Duration::from_secs_f64(timeout);
-    opts.keep_failures = Some(out.join("failures"));
-    opts.record_to = record;
-    let probe = bpf_probe
+    let mut opts = RunOptions::new(exe.clone());
+    opts.timeout = Duration::from_secs_f64(a.timeout);
+    opts.keep_failures = Some(a.out.join("failures"));
+    opts.record_to = a.record;
+    let probe = a
+        .bpf_probe
         .or_else(|| std::env::var_os("SINSPQA_BPF_PROBE").map(PathBuf::from))
         .unwrap_or_else(|| PathBuf::from("kmod/build/probe.o"));
-    let engines = [Engine::ModernBpf, Engine::Kmod, Engine::LegacyBpf { probe }];
+    let mut engines = Vec::new();
+    for e in &a.engines {
+        engines.push(match e.as_str() {
+            "modern_bpf" | "modern-bpf" => Engine::ModernBpf,
+            "kmod" => Engine::Kmod,
+            "bpf" => Engine::LegacyBpf {
+                probe: probe.clone(),
+            },
+            other => {
+                return Err(Error::Libs(format!(
+                    "unknown engine {other:?} (modern_bpf, kmod, bpf)"
+                )))
+            }
+        });
+    }
     let scenarios: Vec<_> = sinspqa::scenarios::all()
         .into_iter()
-        .filter(|s| only.as_ref().is_none_or(|o| o.iter().any(|n| n == s.name)))
+        .filter(|s| {
+            a.only
+                .as_ref()
+                .is_none_or(|o| o.iter().any(|n| n == s.name))
+        })
         .collect();
     if scenarios.is_empty() {
-        return Err(Error::Libs(format!("no scenario matches {only:?}")));
+        return Err(Error::Libs(format!("no scenario matches {:?}", a.only)));
     }
     let mut report = RunReport {
         kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease")
@@ -347,16 +412,27 @@ fn run(
                     replay.status.short()
                 );
             }
-            report.results.push(live);
-            report.results.push(replay);
+            report.push(live);
+            report.push(replay);
         }
     }
+    for k in &a.kernels {
+        eprintln!("vm {k}: preparing the kernel and drivers, then booting");
+        sinspqa::vm::add_kernel_to_report(
+            &mut report,
+            k,
+            &exe,
+            a.only.as_deref(),
+            a.timeout,
+            Duration::from_secs(a.vm_timeout),
+        );
+    }
     print!("{}", report.matrix());
-    report.write(&out)?;
+    report.write(&a.out)?;
     println!(
         "reports: {}/junit.xml, {}/report.json",
-        out.display(),
-        out.display()
+        a.out.display(),
+        a.out.display()
     );
     Ok(report.counts().1 == 0)
 }

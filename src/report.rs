@@ -20,14 +20,20 @@ pub struct RunReport {
 }
 
 impl RunReport {
-    /// Counts (passed, failed, skipped).
-    pub fn counts(&self) -> (usize, usize, usize) {
-        let mut c = (0, 0, 0);
+    /// Adds a result, classifying known driver incompatibilities.
+    pub fn push(&mut self, r: ScenarioResult) {
+        self.results.push(crate::known::classify(r));
+    }
+
+    /// Counts (passed, failed, skipped, known failures).
+    pub fn counts(&self) -> (usize, usize, usize, usize) {
+        let mut c = (0, 0, 0, 0);
         for r in &self.results {
             match r.status {
                 Status::Pass => c.0 += 1,
                 Status::Fail(_) => c.1 += 1,
                 Status::Skipped(_) => c.2 += 1,
+                Status::KnownFailure(_) => c.3 += 1,
             }
         }
         c
@@ -86,6 +92,15 @@ impl RunReport {
         for (c, why) in skipped_cols {
             let _ = writeln!(out, "skipped {c}: {why}");
         }
+        let mut known_cols = BTreeMap::new();
+        for r in &self.results {
+            if let Status::KnownFailure(why) = &r.status {
+                known_cols.entry(r.column.as_str()).or_insert(why.as_str());
+            }
+        }
+        for (c, why) in known_cols {
+            let _ = writeln!(out, "xfail {c} (known driver incompatibility): {why}");
+        }
         for r in &self.results {
             if let Status::Fail(why) = &r.status {
                 let _ = writeln!(
@@ -97,7 +112,7 @@ impl RunReport {
                 );
             }
         }
-        let (p, f, s) = self.counts();
+        let (p, f, s, x) = self.counts();
         let types = self.asserted_event_types();
         let _ = writeln!(
             out,
@@ -105,7 +120,10 @@ impl RunReport {
             types.len(),
             types.into_iter().collect::<Vec<_>>().join(" ")
         );
-        let _ = writeln!(out, "{p} passed, {f} failed, {s} skipped");
+        let _ = writeln!(
+            out,
+            "{p} passed, {f} failed, {s} skipped, {x} known failures"
+        );
         out
     }
 
@@ -130,6 +148,11 @@ impl RunReport {
                 Status::Skipped(why) => {
                     let mut s = TestCaseStatus::skipped();
                     s.set_message(why.clone());
+                    s
+                }
+                Status::KnownFailure(why) => {
+                    let mut s = TestCaseStatus::skipped();
+                    s.set_message(format!("known failure: {why}"));
                     s
                 }
             };

@@ -126,7 +126,7 @@ fn spawn_exec(f: &Facts) -> Expectation {
                 .field("proc.exepath", eq(real("/bin/echo")))
                 .field("proc.cmdline", eq("echo sinspqa-exec second arg"))
                 .field("proc.ppid", eq(w))
-                .field("proc.pname", eq("sinspqa")),
+                .field("proc.pname", eq(f.s("comm"))),
             ex("the workload reaps the child", "wait4", w),
         ]),
         sequence([
@@ -149,7 +149,7 @@ fn shell_spawn(f: &Facts) -> Expectation {
         sequence([
             ex("the shell starts", "execve", c)
                 .field("proc.name", eq("sh"))
-                .field("proc.pname", eq("sinspqa"))
+                .field("proc.pname", eq(f.s("comm")))
                 .field("proc.cmdline", contains("sinspqa-shell")),
             event("the shell spawns true")
                 .ty("execve")

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::capture::{Capture, CaptureStats};
 use crate::engine::Engine;
@@ -16,7 +16,7 @@ use crate::schema::Validator;
 use crate::workload::Workload;
 
 /// Outcome of one scenario on one target.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(tag = "status", content = "detail", rename_all = "snake_case")]
 pub enum Status {
     /// Every check held and every event validated.
@@ -25,6 +25,8 @@ pub enum Status {
     Fail(String),
     /// Could not run here (the detail says why).
     Skipped(String),
+    /// Failed in a way recorded in [`crate::known::KNOWN_ISSUES`] (the detail says why).
+    KnownFailure(String),
 }
 
 impl Status {
@@ -34,12 +36,13 @@ impl Status {
             Status::Pass => "pass",
             Status::Fail(_) => "FAIL",
             Status::Skipped(_) => "skip",
+            Status::KnownFailure(_) => "xfail",
         }
     }
 }
 
 /// The result of a scenario on one column of the matrix (an engine, or its replay).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ScenarioResult {
     /// Scenario name.
     pub scenario: String,

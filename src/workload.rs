@@ -285,6 +285,11 @@ pub fn run_child(name: &str, dir: &Path) -> Result<(), String> {
             ))
         }
     };
+    let mut facts = facts;
+    // The workload's own command name: what its children see as proc.pname.
+    facts["comm"] = json!(std::fs::read_to_string("/proc/self/comm")
+        .unwrap_or_default()
+        .trim());
     println!("{facts}");
     Ok(())
 }

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -79,7 +80,14 @@ int32_t guarded(sq_error* err, int32_t code, F&& f) {
 
 libsinsp::events::set<ppm_sc_code> sc_set(sq_inspector* h, int syscalls_all) {
 	if(syscalls_all) {
-		return {};  // empty = every syscall and tracepoint libs knows
+		// Every syscall and tracepoint libs knows, except the high-volume page-fault and
+		// sched_switch tracepoints (off by default in Falco too): they flood the buffers
+		// without adding a syscall.
+		libsinsp::events::set<ppm_sc_code> all = libsinsp::events::all_sc_set();
+		all.remove(PPM_SC_PAGE_FAULT_USER);
+		all.remove(PPM_SC_PAGE_FAULT_KERNEL);
+		all.remove(PPM_SC_SCHED_SWITCH);
+		return all;
 	}
 	libsinsp::events::set<ppm_sc_code> sc = libsinsp::events::sinsp_state_sc_set();
 	auto ast = h->inspector.get_filter_ast();
@@ -404,6 +412,37 @@ int32_t sq_next(sq_inspector* h, sq_event* out, sq_error* err) {
 		out->nfields = (uint32_t)h->checks.size();
 		out->fields = h->values.data();
 		return SQ_OK;
+	});
+}
+
+int32_t sq_count_loop(sq_inspector* h, uint64_t max_events, uint64_t max_ns, uint64_t* events, sq_error* err) {
+	*events = 0;
+	return guarded(err, SQ_E_READ, [&]() -> int32_t {
+		auto start = std::chrono::steady_clock::now();
+		uint64_t n = 0;
+		for(uint64_t i = 0;; i++) {
+			sinsp_evt* ev = nullptr;
+			int32_t res = h->inspector.next(&ev);
+			if(res == SCAP_SUCCESS) {
+				if(++n == max_events) {
+					break;
+				}
+			} else if(res == SCAP_EOF) {
+				break;
+			} else if(res != SCAP_TIMEOUT && res != SCAP_FILTERED_EVENT) {
+				*events = n;
+				set_err(err, SQ_E_READ, h->inspector.getlasterr().c_str(), res);
+				return SQ_E_READ;
+			}
+			if(max_ns && (i & 1023) == 0 &&
+			   (uint64_t)std::chrono::duration_cast<std::chrono::nanoseconds>(
+			           std::chrono::steady_clock::now() - start)
+			                   .count() >= max_ns) {
+				break;
+			}
+		}
+		*events = n;
+		return (int32_t)SQ_OK;
 	});
 }
 

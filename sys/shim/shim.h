@@ -103,7 +103,8 @@ int32_t sq_set_filter(sq_inspector* h, const char* filter, sq_error* err);
 int32_t sq_set_fields(sq_inspector* h, const char* const* names, size_t n, sq_error* err);
 void sq_set_import_users(sq_inspector* h, int on);
 
-/* Engines. `buffer_bytes` = 0 picks libs' default. `syscalls_all` = 1 activates every syscall and tracepoint libs knows;
+/* Engines. `buffer_bytes` = 0 picks libs' default. `syscalls_all` = 1 activates every syscall and tracepoint libs knows
+ * but page faults and sched_switch;
  * 0 activates the set libsinsp needs for its state plus what the filter references. */
 int32_t sq_open_modern_bpf(sq_inspector* h, uint64_t buffer_bytes, uint16_t cpus_for_each_buffer, int syscalls_all,
                            sq_error* err);
@@ -122,6 +123,10 @@ void sq_close(sq_inspector* h);
 
 /* Next event: SQ_OK fills `out`; SQ_TIMEOUT / SQ_EOF / SQ_FILTERED leave it untouched. */
 int32_t sq_next(sq_inspector* h, sq_event* out, sq_error* err);
+
+/* The raw libsinsp loop (benchmark reference): calls next() in C++ until end of file,
+ * `max_events` events, or `max_ns` nanoseconds (0 = no limit), extracting nothing; counts events. */
+int32_t sq_count_loop(sq_inspector* h, uint64_t max_events, uint64_t max_ns, uint64_t* events, sq_error* err);
 
 /* Driver-side counters of the open engine. */
 int32_t sq_stats(sq_inspector* h, scap_stats* out, sq_error* err);

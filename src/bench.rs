@@ -1,0 +1,115 @@
+//! Benchmark support: the reference loops the capture core is measured against (see
+//! `benches/` and BENCHMARKS.md). Both open the engine like a capture does but build no event:
+//! - [`raw_loop`]: libsinsp's `next()` in a C++ loop that only counts (the bare libsinsp loop);
+//! - [`shim_loop`]: the same loop driven from Rust, one shim call per event (what the capture
+//!   thread pays before it extracts fields and builds the owned event).
+use std::time::{Duration, Instant};
+
+use crate::capture::LiveSlot;
+use crate::engine::{Engine, OpenOptions};
+use crate::error::{Error, Result};
+use crate::ffi::{Inspector, Next};
+
+/// What a reference loop did.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LoopResult {
+    /// Events returned by `next()` (after the filter).
+    pub events: u64,
+    /// Wall-clock time of the loop.
+    pub elapsed: Duration,
+    /// Events the driver reports (live engines).
+    pub kernel_events: u64,
+    /// Events the driver dropped (live engines).
+    pub kernel_drops: u64,
+}
+
+impl LoopResult {
+    /// Events per second.
+    pub fn rate(&self) -> f64 {
+        self.events as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+}
+
+fn open(engine: &Engine, filter: Option<&str>) -> Result<Inspector> {
+    let mut insp = Inspector::new().map_err(|e| Error::Libs(e.message))?;
+    if let Some(f) = filter {
+        insp.set_filter(f).map_err(|e| Error::InvalidFilter {
+            filter: f.into(),
+            message: e.message,
+        })?;
+    }
+    insp.set_fields(&[]).map_err(|e| Error::Libs(e.message))?;
+    engine.open(
+        &mut insp,
+        &OpenOptions {
+            buffer_size: 0,
+            all_syscalls: true,
+        },
+    )?;
+    insp.start().map_err(|e| Error::Capture {
+        engine: engine.name(),
+        message: e.message,
+    })?;
+    Ok(insp)
+}
+
+fn finish(mut insp: Inspector, events: u64, elapsed: Duration) -> LoopResult {
+    let st = insp.stats().unwrap_or_default();
+    insp.close();
+    LoopResult {
+        events,
+        elapsed,
+        kernel_events: st.n_evts,
+        kernel_drops: st.n_drops,
+    }
+}
+
+/// The bare libsinsp loop: `next()` in C++, counting, until end of file, `max_events`, or `max`.
+pub fn raw_loop(
+    engine: &Engine,
+    filter: Option<&str>,
+    max_events: u64,
+    max: Duration,
+) -> Result<LoopResult> {
+    let _slot = LiveSlot::acquire(engine)?;
+    let mut insp = open(engine, filter)?;
+    let t = Instant::now();
+    let n = insp
+        .count_loop(max_events, max)
+        .map_err(|e| Error::Libs(e.message))?;
+    let el = t.elapsed();
+    Ok(finish(insp, n, el))
+}
+
+/// The bare loop through the shim: one `sq_next` per event from Rust, nothing extracted or built.
+pub fn shim_loop(
+    engine: &Engine,
+    filter: Option<&str>,
+    max_events: u64,
+    max: Duration,
+) -> Result<LoopResult> {
+    let _slot = LiveSlot::acquire(engine)?;
+    let mut insp = open(engine, filter)?;
+    let t = Instant::now();
+    let mut n = 0u64;
+    let mut i = 0u64;
+    loop {
+        match insp.next() {
+            Ok(Next::Event(_)) => {
+                n += 1;
+                if n == max_events {
+                    break;
+                }
+            }
+            Ok(Next::Eof) => break,
+            Ok(_) => {}
+            Err(e) => return Err(Error::Libs(e.message)),
+        }
+        i += 1;
+        if max > Duration::ZERO && i % 1024 == 0 && t.elapsed() >= max {
+            break;
+        }
+    }
+    let el = t.elapsed();
+    Ok(finish(insp, n, el))
+}

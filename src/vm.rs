@@ -1,0 +1,398 @@
+//! The kernel-module and legacy-eBPF engines run in a VM: this machine's kernel loads no
+//! modules. A Debian kernel boots under qemu with a busybox initramfs (`kmod/guest-init`) that
+//! mounts the host's root over 9p (read-only, under a tmpfs overlay) and runs a job script in it,
+//! so the guest runs the very binaries built on the host. Results come back through a writable
+//! 9p share. qemu is a child process with a deadline: it is always killed and reaped, and a
+//! guest that panics, hangs or does not boot is a clear failure with its serial log attached.
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use crate::report::RunReport;
+use crate::suite::{ScenarioResult, Status};
+
+/// A Debian kernel prepared for the VM: image, initramfs and drivers built for it.
+#[derive(Debug, Clone)]
+pub struct Kernel {
+    /// Kernel ABI name, e.g. `6.1.0-56-amd64`.
+    pub abi: String,
+    /// The kernel image.
+    pub vmlinuz: PathBuf,
+    /// The guest initramfs.
+    pub initrd: PathBuf,
+    /// `scap.ko` built for it.
+    pub scap_ko: PathBuf,
+    /// The legacy eBPF probe built for it.
+    pub bpf_probe: PathBuf,
+}
+
+/// Errors of the VM runner.
+#[derive(Debug, thiserror::Error)]
+pub enum VmError {
+    /// The kernel or its drivers could not be prepared.
+    #[error("preparing kernel {abi}: {message}")]
+    Prepare {
+        /// Kernel ABI.
+        abi: String,
+        /// What kmod/build-drivers said.
+        message: String,
+    },
+    /// qemu could not start.
+    #[error("cannot start qemu: {0}")]
+    Qemu(std::io::Error),
+    /// The guest did not finish its job in time (killed).
+    #[error("guest {abi} did not finish within {secs} s (killed); serial log tail:\n{serial}")]
+    Timeout {
+        /// Kernel ABI.
+        abi: String,
+        /// The deadline.
+        secs: u64,
+        /// Last lines of the serial console.
+        serial: String,
+    },
+    /// The guest stopped without reporting (panic, failed boot).
+    #[error(
+        "guest {abi} stopped without finishing its job ({status}); serial log tail:\n{serial}"
+    )]
+    NoResult {
+        /// Kernel ABI.
+        abi: String,
+        /// qemu's exit status.
+        status: String,
+        /// Last lines of the serial console.
+        serial: String,
+    },
+    /// I/O on the share.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+/// Builds (or takes from the cache) the kernel image, initramfs and drivers for `abi` (a kernel
+/// ABI such as `6.1.0-56-amd64`, or `bookworm` / `bookworm-backports` for the kernel those
+/// suites ship today) by running `kmod/build-drivers`.
+pub fn prepare(abi: &str) -> Result<Kernel, VmError> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("kmod/build-drivers");
+    let out = Command::new(&script)
+        .arg(abi)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| VmError::Prepare {
+            abi: abi.into(),
+            message: format!("{}: {e}", script.display()),
+        })?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        return Err(VmError::Prepare {
+            abi: abi.into(),
+            message: format!(
+                "{}\n{}",
+                String::from_utf8_lossy(&out.stderr).trim(),
+                stdout.trim()
+            ),
+        });
+    }
+    let get = |k: &str| {
+        stdout
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{k}=")))
+            .map(PathBuf::from)
+            .ok_or_else(|| VmError::Prepare {
+                abi: abi.into(),
+                message: format!("build-drivers printed no {k}"),
+            })
+    };
+    Ok(Kernel {
+        abi: get("ABI")?.display().to_string(),
+        vmlinuz: get("KERNEL")?,
+        initrd: get("INITRD")?,
+        scap_ko: get("SCAP_KO")?,
+        bpf_probe: get("BPF_PROBE")?,
+    })
+}
+
+/// How a guest job ended.
+#[derive(Debug, Clone)]
+pub struct GuestOutcome {
+    /// The job script's exit code.
+    pub rc: i32,
+    /// What the job printed.
+    pub job_log: String,
+    /// The serial console.
+    pub serial: String,
+    /// "kvm" or "tcg".
+    pub accel: &'static str,
+    /// Wall-clock time of the VM.
+    pub elapsed: Duration,
+}
+
+/// Kills and reaps qemu whatever happens (also on panic or early return).
+struct Qemu(Option<Child>);
+
+impl Drop for Qemu {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.0.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+fn tail(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
+/// Whether KVM works for guests here: tried once per process (it may exist and still refuse).
+static KVM_BROKEN: OnceLock<()> = OnceLock::new();
+
+fn kvm_candidate() -> bool {
+    KVM_BROKEN.get().is_none()
+        && std::env::var("SINSPQA_VM_ACCEL")
+            .map(|v| v != "tcg")
+            .unwrap_or(true)
+        && std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open("/dev/kvm")
+            .is_ok()
+}
+
+/// Boots `kernel` and runs `job` (a shell script) inside, in the host's root; `share` is the
+/// writable directory the job sees at `/sinspqa-share`. Waits at most `timeout`.
+pub fn run_job(
+    kernel: &Kernel,
+    job: &str,
+    share: &Path,
+    timeout: Duration,
+) -> Result<GuestOutcome, VmError> {
+    std::fs::write(share.join("job.sh"), job)?;
+    std::fs::write(
+        share.join("stage2.sh"),
+        include_str!("../kmod/guest-stage2"),
+    )?;
+    if kvm_candidate() {
+        match boot(kernel, share, timeout, true) {
+            Ok(o) => return Ok(o),
+            // KVM present but unusable for guests (seen here: MSR errors): fall back to TCG.
+            Err(VmError::NoResult { serial, .. }) if !serial.contains("sinspqa-guest") => {
+                let _ = KVM_BROKEN.set(());
+                tracing::info!("KVM unusable for guests, falling back to TCG");
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    boot(kernel, share, timeout, false)
+}
+
+fn boot(
+    kernel: &Kernel,
+    share: &Path,
+    timeout: Duration,
+    kvm: bool,
+) -> Result<GuestOutcome, VmError> {
+    for f in ["job.rc", "job.log", "serial.log"] {
+        let _ = std::fs::remove_file(share.join(f));
+    }
+    let serial = share.join("serial.log");
+    let mut cmd = Command::new("qemu-system-x86_64");
+    cmd.args([
+        "-machine",
+        "q35",
+        "-smp",
+        "2",
+        "-m",
+        "3072",
+        "-display",
+        "none",
+        "-monitor",
+        "none",
+        "-no-reboot",
+    ]);
+    if kvm {
+        cmd.args(["-accel", "kvm", "-cpu", "host"]);
+    } else {
+        cmd.args(["-accel", "tcg,thread=multi", "-cpu", "max"]);
+    }
+    cmd.arg("-serial").arg(format!("file:{}", serial.display()));
+    cmd.arg("-kernel")
+        .arg(&kernel.vmlinuz)
+        .arg("-initrd")
+        .arg(&kernel.initrd);
+    cmd.args(["-append", "console=ttyS0 panic=-1 quiet"]);
+    cmd.args([
+        "-virtfs",
+        "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap",
+    ]);
+    cmd.arg("-virtfs").arg(format!(
+        "local,path={},mount_tag=share,security_model=none",
+        share.display()
+    ));
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    // If the harness dies (even SIGKILL), the kernel kills qemu: no VM outlives its runner.
+    // SAFETY: prctl in the forked child before exec, async-signal-safe.
+    unsafe {
+        use std::os::unix::process::CommandExt;
+        cmd.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let start = Instant::now();
+    let mut q = Qemu(Some(cmd.spawn().map_err(VmError::Qemu)?));
+    let status = loop {
+        let child = q.0.as_mut().unwrap();
+        if let Some(st) = child.try_wait()? {
+            break st;
+        }
+        if start.elapsed() > timeout {
+            drop(q);
+            let s = std::fs::read_to_string(&serial).unwrap_or_default();
+            return Err(VmError::Timeout {
+                abi: kernel.abi.clone(),
+                secs: timeout.as_secs(),
+                serial: tail(&s, 40),
+            });
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let mut err = String::new();
+    if let Some(mut e) = q.0.take().and_then(|mut c| c.stderr.take()) {
+        use std::io::Read;
+        let _ = e.read_to_string(&mut err);
+    }
+    let serial_text = std::fs::read_to_string(&serial).unwrap_or_default();
+    let rc = std::fs::read_to_string(share.join("job.rc"))
+        .ok()
+        .and_then(|s| s.trim().parse().ok());
+    let Some(rc) = rc else {
+        return Err(VmError::NoResult {
+            abi: kernel.abi.clone(),
+            status: format!("{status}; qemu: {}", err.trim()),
+            serial: tail(&serial_text, 40),
+        });
+    };
+    Ok(GuestOutcome {
+        rc,
+        job_log: std::fs::read_to_string(share.join("job.log")).unwrap_or_default(),
+        serial: serial_text,
+        accel: if kvm { "kvm" } else { "tcg" },
+        elapsed: start.elapsed(),
+    })
+}
+
+/// Runs the QA scenarios inside a guest of `kernel` on the kmod, legacy eBPF and modern eBPF
+/// engines, and returns their results with columns named `<engine>@<abi>`.
+pub fn run_suite(
+    kernel: &Kernel,
+    exe: &Path,
+    scenarios: Option<&[String]>,
+    scenario_timeout: f64,
+    vm_timeout: Duration,
+) -> Result<(Vec<ScenarioResult>, GuestOutcome), VmError> {
+    let share = tempfile::Builder::new().prefix("sinspqa-vm-").tempdir()?;
+    // The guest runs its own copy: a rebuild on the host must not change a binary in use.
+    std::fs::copy(exe, share.path().join("sinspqa"))?;
+    let exe = Path::new("/sinspqa-share/sinspqa");
+    let scen = scenarios
+        .map(|s| format!("--scenarios {}", s.join(",")))
+        .unwrap_or_default();
+    let job = format!(
+        r#"export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root
+cd /tmp
+echo "guest kernel $(uname -r)"
+if insmod {ko} > /sinspqa-share/insmod.log 2>&1; then echo "scap.ko loaded"; ls /dev/scap0; else echo "insmod failed"; fi
+{exe} run --engines modern_bpf,kmod,bpf --bpf-probe {probe} --timeout {t} --out /sinspqa-share/report {scen}
+rc=$?
+rmmod scap 2>/dev/null
+exit $rc
+"#,
+        ko = kernel.scap_ko.display(),
+        exe = exe.display(),
+        probe = kernel.bpf_probe.display(),
+        t = scenario_timeout,
+    );
+    let outcome = run_job(kernel, &job, share.path(), vm_timeout)?;
+    let report = std::fs::read(share.path().join("report/report.json"));
+    let report: serde_json::Value = match report.ok().and_then(|b| serde_json::from_slice(&b).ok())
+    {
+        Some(r) => r,
+        None => {
+            return Err(VmError::NoResult {
+                abi: kernel.abi.clone(),
+                status: format!("job exited {} without a report", outcome.rc),
+                serial: format!(
+                    "{}\n--- job log ---\n{}",
+                    tail(&outcome.serial, 20),
+                    tail(&outcome.job_log, 40)
+                ),
+            })
+        }
+    };
+    let insmod = std::fs::read_to_string(share.path().join("insmod.log")).unwrap_or_default();
+    let mut results: Vec<ScenarioResult> = serde_json::from_value(report["results"].clone())
+        .map_err(|e| VmError::NoResult {
+            abi: kernel.abi.clone(),
+            status: format!("bad report: {e}"),
+            serial: String::new(),
+        })?;
+    for r in &mut results {
+        // A module that does not load is a driver failure on this kernel, not a skip.
+        if r.column.starts_with("kmod") && !insmod.trim().is_empty() {
+            if let Status::Skipped(why) = &r.status {
+                r.status = Status::Fail(format!("insmod scap.ko failed: {}; {why}", insmod.trim()));
+            }
+        }
+        r.column = format!("{}@{}", r.column, kernel.abi);
+    }
+    Ok((results, outcome))
+}
+
+/// Appends the VM results of `kernel` to `report`; a VM that fails becomes a failed result per
+/// engine with the serial log.
+pub fn add_kernel_to_report(
+    report: &mut RunReport,
+    kernel_abi: &str,
+    exe: &Path,
+    scenarios: Option<&[String]>,
+    scenario_timeout: f64,
+    vm_timeout: Duration,
+) {
+    let fail_all = |report: &mut RunReport, kernel_abi: &str, why: String| {
+        for engine in ["modern_bpf", "kmod", "bpf"] {
+            report.push(ScenarioResult {
+                scenario: "vm".into(),
+                column: format!("{engine}@{kernel_abi}"),
+                status: Status::Fail(why.clone()),
+                events_checked: 0,
+                events_validated: 0,
+                event_types: Default::default(),
+                stats: None,
+                seconds: 0.0,
+            });
+        }
+    };
+    let kernel = match prepare(kernel_abi) {
+        Ok(k) => k,
+        Err(e) => return fail_all(report, kernel_abi, e.to_string()),
+    };
+    let kernel_abi = kernel.abi.as_str();
+    match run_suite(&kernel, exe, scenarios, scenario_timeout, vm_timeout) {
+        Ok((results, outcome)) => {
+            eprintln!(
+                "vm {kernel_abi}: {} results in {:.0} s ({})",
+                results.len(),
+                outcome.elapsed.as_secs_f64(),
+                outcome.accel
+            );
+            for r in results {
+                report.push(r);
+            }
+        }
+        Err(e) => fail_all(report, kernel_abi, e.to_string()),
+    }
+}
