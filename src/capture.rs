@@ -10,7 +10,12 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{bounded, Receiver, SendTimeoutError, Sender, TrySendError};
+use std::cell::RefCell;
+use std::collections::VecDeque;
+
+use crossbeam_channel::{
+    bounded, Receiver, RecvError, RecvTimeoutError, SendTimeoutError, Sender, TryRecvError,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::engine::{Engine, OpenOptions};
@@ -143,7 +148,9 @@ impl CaptureBuilder {
     /// Opens the engine and starts capturing on a new thread. Errors of the filter, the fields,
     /// the engine or the dump file come back here, typed.
     pub fn open(self) -> Result<Capture> {
-        let (etx, erx) = bounded(self.channel_capacity);
+        // Events travel in batches: the capacity in events becomes a capacity in batches.
+        let batches = (self.channel_capacity / self.channel_capacity.clamp(1, BATCH)).max(1);
+        let (etx, erx) = bounded(batches);
         let (ready_tx, ready_rx) = bounded::<Result<()>>(1);
         let shared = Arc::new(Shared::default());
         let engine = self.engine.clone();
@@ -155,7 +162,7 @@ impl CaptureBuilder {
         match ready_rx.recv() {
             Ok(Ok(())) => Ok(Capture {
                 engine,
-                events: erx,
+                events: Events::new(erx),
                 shared,
                 thread: Some(thread),
             }),
@@ -183,10 +190,69 @@ struct Shared {
     outcome: Mutex<Option<Error>>,
 }
 
+/// The receiving end of a capture's events. Events cross the thread boundary in batches (one
+/// channel operation per batch, not per event); this hands them out one at a time. Clones share
+/// the channel (each batch goes to one of them) and keep their own local queue.
+pub struct Events {
+    rx: Receiver<Vec<Event>>,
+    local: RefCell<VecDeque<Event>>,
+}
+
+impl Clone for Events {
+    fn clone(&self) -> Self {
+        Events::new(self.rx.clone())
+    }
+}
+
+impl Events {
+    pub(crate) fn new(rx: Receiver<Vec<Event>>) -> Self {
+        Events {
+            rx,
+            local: RefCell::new(VecDeque::new()),
+        }
+    }
+
+    fn refill(&self, batch: Vec<Event>) -> Event {
+        let mut it = batch.into_iter();
+        let first = it.next().expect("batches are never empty");
+        self.local.borrow_mut().extend(it);
+        first
+    }
+
+    /// Blocks for the next event; `Err` once the capture has ended and every event was received.
+    pub fn recv(&self) -> Result<Event, RecvError> {
+        if let Some(e) = self.local.borrow_mut().pop_front() {
+            return Ok(e);
+        }
+        self.rx.recv().map(|b| self.refill(b))
+    }
+
+    /// Waits at most `timeout` for the next event.
+    pub fn recv_timeout(&self, timeout: Duration) -> Result<Event, RecvTimeoutError> {
+        if let Some(e) = self.local.borrow_mut().pop_front() {
+            return Ok(e);
+        }
+        self.rx.recv_timeout(timeout).map(|b| self.refill(b))
+    }
+
+    /// The next event if one is ready.
+    pub fn try_recv(&self) -> Result<Event, TryRecvError> {
+        if let Some(e) = self.local.borrow_mut().pop_front() {
+            return Ok(e);
+        }
+        self.rx.try_recv().map(|b| self.refill(b))
+    }
+
+    /// Every event until the capture ends (blocking).
+    pub fn iter(&self) -> impl Iterator<Item = Event> + '_ {
+        std::iter::from_fn(move || self.recv().ok())
+    }
+}
+
 /// A running capture. Dropping it stops the capture and detaches every BPF program.
 pub struct Capture {
     engine: Engine,
-    events: Receiver<Event>,
+    events: Events,
     shared: Arc<Shared>,
     thread: Option<JoinHandle<()>>,
 }
@@ -213,7 +279,7 @@ impl Capture {
 
     /// The receiving end of the event channel. It disconnects when the capture ends (end of
     /// file, stop, or error; see [`Capture::stop`] for the outcome).
-    pub fn events(&self) -> &Receiver<Event> {
+    pub fn events(&self) -> &Events {
         &self.events
     }
 
@@ -445,7 +511,7 @@ const STATS_EVERY: Duration = Duration::from_millis(100);
 fn run(
     b: CaptureBuilder,
     fields: FieldNames,
-    tx: Sender<Event>,
+    tx: Sender<Vec<Event>>,
     ready: Sender<Result<()>>,
     sh: Arc<Shared>,
 ) {
@@ -468,6 +534,10 @@ fn run(
     let live = b.engine.is_live();
     let mut last_stats = Instant::now();
     let mut outcome: Option<Error> = None;
+    let batch_size = b.channel_capacity.clamp(1, BATCH);
+    let mut batch: Vec<Event> = Vec::with_capacity(batch_size);
+    let mut batch_started = Instant::now();
+    let mut filtered_run = 0u32;
 
     loop {
         if sh.stop.load(Ordering::Relaxed) {
@@ -479,9 +549,21 @@ fn run(
         }
         let ev = match insp.next() {
             Ok(Next::Event(raw)) => to_event(raw, &fields),
-            Ok(Next::Timeout) => continue,
+            Ok(Next::Timeout) => {
+                // The source is idle: hand over what we have now.
+                flush(&mut batch, &tx, live, &sh);
+                continue;
+            }
             Ok(Next::Filtered) => {
                 sh.filtered.fetch_add(1, Ordering::Relaxed);
+                // A busy source that the filter mostly rejects must not hold events back long.
+                filtered_run += 1;
+                if filtered_run % 64 == 0
+                    && !batch.is_empty()
+                    && batch_started.elapsed() >= MAX_BATCH_DELAY
+                {
+                    flush(&mut batch, &tx, live, &sh);
+                }
                 continue;
             }
             Ok(Next::Eof) => break,
@@ -491,10 +573,15 @@ fn run(
             }
         };
         sh.seen.fetch_add(1, Ordering::Relaxed);
-        if deliver(ev, &tx, live, &sh) {
-            sh.delivered.fetch_add(1, Ordering::Relaxed);
+        if batch.is_empty() {
+            batch_started = Instant::now();
+        }
+        batch.push(ev);
+        if batch.len() >= batch_size || batch_started.elapsed() >= MAX_BATCH_DELAY {
+            flush(&mut batch, &tx, live, &sh);
         }
     }
+    flush(&mut batch, &tx, live, &sh);
     if live {
         refresh_driver_stats(&mut insp, &sh);
     }
@@ -514,34 +601,40 @@ fn run(
     drop(tx);
 }
 
-/// Sends one event. Live: never blocks (a full channel counts a consumer drop). Replay: waits
-/// for room, unless the capture is stopping or finishing with nobody receiving.
-fn deliver(ev: Event, tx: &Sender<Event>, live: bool, sh: &Shared) -> bool {
-    if live {
-        return match tx.try_send(ev) {
-            Ok(()) => true,
-            Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
-                sh.consumer_drops.fetch_add(1, Ordering::Relaxed);
-                false
-            }
-        };
+/// Events handed over per channel operation (at most), and how long the first of them may wait.
+const BATCH: usize = 512;
+const MAX_BATCH_DELAY: Duration = Duration::from_millis(5);
+
+/// Hands the batch over. Live: never blocks (a full channel drops the batch, counted per event
+/// as consumer drops). Replay: waits for room, unless the capture is stopping or finishing with
+/// nobody receiving.
+fn flush(batch: &mut Vec<Event>, tx: &Sender<Vec<Event>>, live: bool, sh: &Shared) {
+    if batch.is_empty() {
+        return;
     }
-    let mut ev = ev;
-    loop {
-        match tx.send_timeout(ev, Duration::from_millis(50)) {
-            Ok(()) => return true,
-            Err(SendTimeoutError::Timeout(e)) => {
-                if sh.stop.load(Ordering::Relaxed) || sh.finishing.load(Ordering::Relaxed) {
-                    sh.consumer_drops.fetch_add(1, Ordering::Relaxed);
-                    return false;
+    let n = batch.len() as u64;
+    let full = std::mem::replace(batch, Vec::with_capacity(batch.capacity()));
+    let delivered = if live {
+        tx.try_send(full).is_ok()
+    } else {
+        let mut full = full;
+        loop {
+            match tx.send_timeout(full, Duration::from_millis(50)) {
+                Ok(()) => break true,
+                Err(SendTimeoutError::Timeout(b)) => {
+                    if sh.stop.load(Ordering::Relaxed) || sh.finishing.load(Ordering::Relaxed) {
+                        break false;
+                    }
+                    full = b;
                 }
-                ev = e;
-            }
-            Err(SendTimeoutError::Disconnected(_)) => {
-                sh.consumer_drops.fetch_add(1, Ordering::Relaxed);
-                return false;
+                Err(SendTimeoutError::Disconnected(_)) => break false,
             }
         }
+    };
+    if delivered {
+        sh.delivered.fetch_add(n, Ordering::Relaxed);
+    } else {
+        sh.consumer_drops.fetch_add(n, Ordering::Relaxed);
     }
 }
 

@@ -23,7 +23,7 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, RecvTimeoutError};
+use crossbeam_channel::RecvTimeoutError;
 use regex::Regex;
 use serde_json::Value;
 
@@ -606,7 +606,7 @@ impl Expectation {
     /// disconnects. Every event consumed is also passed to `on_event` (to validate or record it).
     pub fn run(
         &self,
-        rx: &Receiver<Event>,
+        rx: &crate::capture::Events,
         timeout: Duration,
         settle: Duration,
         mut on_event: impl FnMut(&Event),
@@ -805,9 +805,8 @@ mod tests {
     #[test]
     fn run_consumes_a_channel_until_satisfied_or_timed_out() {
         let (tx, rx) = crossbeam_channel::bounded(16);
-        for e in stream() {
-            tx.send(e).unwrap();
-        }
+        tx.send(stream()).unwrap();
+        let rx = crate::capture::Events::new(rx);
         let exp = Expectation::new(vec![all_of([event("read").ty("read")])]);
         let o = exp
             .run(&rx, Duration::from_secs(5), Duration::ZERO, |_| {})

@@ -33,7 +33,7 @@ pub mod suite;
 pub mod vm;
 pub mod workload;
 
-pub use capture::{Capture, CaptureBuilder, CaptureStats, DEFAULT_FIELDS};
+pub use capture::{Capture, CaptureBuilder, CaptureStats, Events, DEFAULT_FIELDS};
 pub use engine::Engine;
 pub use error::{Error, Result};
 pub use event::{Direction, Event, FieldValue, Param, ParamValue, SockAddr};

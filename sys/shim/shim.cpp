@@ -25,6 +25,8 @@ struct sq_inspector {
 	std::unique_ptr<sinsp_filter_check_list> filter_list;
 	std::shared_ptr<sinsp_filter_factory> filter_factory;
 	std::vector<std::unique_ptr<sinsp_filter_check>> checks;
+	std::vector<bool> fast;  // per field: extract raw values directly (see extract_fast)
+	std::vector<extract_value_t> extracted;
 	std::vector<sq_value> values;
 	std::vector<std::string> strings;  // backing storage of string values, one per field
 	std::vector<sq_param> params;
@@ -145,6 +147,137 @@ void fill_value(sq_inspector* h, size_t i, const Json::Value& v) {
 	}
 }
 
+// Fields whose filtercheck overrides extract_as_js() (time, latency, delta, count), or that
+// carry a transformer, go through tojson(); the others can be read raw (extract_fast).
+bool fast_path_ok(const std::string& name) {
+	static const char* const slow[] = {"evt.time",
+	                                   "evt.datetime",
+	                                   "evt.rawtime",
+	                                   "evt.reltime",
+	                                   "evt.latency",
+	                                   "evt.deltatime",
+	                                   "evt.count",
+	                                   "evt.runtime"};
+	for(const char* p : slow) {
+		if(name.rfind(p, 0) == 0) {
+			return false;
+		}
+	}
+	return name.find('(') == std::string::npos;
+}
+
+template<typename T>
+T read_raw(const uint8_t* p) {
+	T v;
+	memcpy(&v, p, sizeof(T));
+	return v;
+}
+
+// What sinsp_filter_check::tojson() yields, for the common types, without building a
+// Json::Value: integers in decimal/ID format as numbers, strings pointing at libsinsp's own
+// buffer (valid until the next event). Everything else falls back to tojson().
+void extract_fast(sq_inspector* h, size_t i, sinsp_evt* ev) {
+	sinsp_filter_check* chk = h->checks[i].get();
+	sq_value& out = h->values[i];
+	const filtercheck_field_info* fi = chk->get_transformed_field_info();
+	if(fi->m_flags & EPF_IS_LIST) {
+		fill_value(h, i, chk->tojson(ev));
+		return;
+	}
+	h->extracted.clear();
+	out.len = 0;
+	out.s = nullptr;
+	if(!chk->extract(ev, h->extracted) || h->extracted.empty()) {
+		out.kind = SQ_V_NULL;
+		return;
+	}
+	const uint8_t* raw = h->extracted[0].ptr;
+	const ppm_print_format fmt = chk->get_field_info()->m_print_format;
+	const bool dec = fmt == PF_DEC || fmt == PF_ID;
+	switch(fi->m_type) {
+	case PT_INT8:
+		if(dec) {
+			out.kind = SQ_V_I64;
+			out.i = read_raw<int8_t>(raw);
+			return;
+		}
+		break;
+	case PT_INT16:
+		if(dec) {
+			out.kind = SQ_V_I64;
+			out.i = read_raw<int16_t>(raw);
+			return;
+		}
+		break;
+	case PT_INT32:
+		if(dec) {
+			out.kind = SQ_V_I64;
+			out.i = read_raw<int32_t>(raw);
+			return;
+		}
+		break;
+	case PT_INT64:
+	case PT_PID:
+	case PT_FD:
+		if(dec) {
+			out.kind = SQ_V_I64;
+			out.i = read_raw<int64_t>(raw);
+			return;
+		}
+		break;
+	case PT_L4PROTO:
+	case PT_UINT8:
+	case PT_FLAGS8:
+	case PT_ENUMFLAGS8:
+		if(dec) {  // jsoncpp stores promoted small unsigned values as Int
+			out.kind = SQ_V_I64;
+			out.i = read_raw<uint8_t>(raw);
+			return;
+		}
+		break;
+	case PT_PORT:
+	case PT_UINT16:
+	case PT_FLAGS16:
+	case PT_ENUMFLAGS16:
+		if(dec) {
+			out.kind = SQ_V_I64;
+			out.i = read_raw<uint16_t>(raw);
+			return;
+		}
+		break;
+	case PT_UINT32:
+	case PT_FLAGS32:
+	case PT_ENUMFLAGS32:
+	case PT_UID:
+	case PT_GID:
+		if(dec) {
+			out.kind = SQ_V_U64;
+			out.u = read_raw<uint32_t>(raw);
+			return;
+		}
+		break;
+	case PT_UINT64:
+	case PT_RELTIME:
+	case PT_ABSTIME:
+		if(dec) {
+			out.kind = SQ_V_U64;
+			out.u = read_raw<uint64_t>(raw);
+			return;
+		}
+		break;
+	case PT_CHARBUF:
+	case PT_FSPATH:
+	case PT_FSRELPATH:
+		out.kind = SQ_V_STR;
+		out.s = (const char*)raw;
+		out.len = (uint32_t)strlen((const char*)raw);
+		return;
+	default:
+		break;
+	}
+	fill_value(h, i, chk->tojson(ev));
+}
+
 }  // namespace
 
 extern "C" {
@@ -198,6 +331,10 @@ int32_t sq_set_fields(sq_inspector* h, const char* const* names, size_t n, sq_er
 				throw sinsp_exception("invalid field '" + name + "'");
 			}
 			checks.push_back(std::move(chk));
+		}
+		h->fast.clear();
+		for(size_t i = 0; i < n; i++) {
+			h->fast.push_back(fast_path_ok(names[i]));
 		}
 		h->checks = std::move(checks);
 		h->values.assign(n, sq_value{});
@@ -407,7 +544,11 @@ int32_t sq_next(sq_inspector* h, sq_event* out, sq_error* err) {
 		out->params = h->params.data();
 
 		for(size_t i = 0; i < h->checks.size(); i++) {
-			fill_value(h, i, h->checks[i]->tojson(ev));
+			if(h->fast[i]) {
+				extract_fast(h, i, ev);
+			} else {
+				fill_value(h, i, h->checks[i]->tojson(ev));
+			}
 		}
 		out->nfields = (uint32_t)h->checks.size();
 		out->fields = h->values.data();
