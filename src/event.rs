@@ -456,11 +456,33 @@ fn socktuple(b: &[u8]) -> ParamValue {
     }
 }
 
-/// Decodes one raw parameter by its `ppm_param_type`.
-pub(crate) fn decode_param(ptype: u32, b: &[u8]) -> ParamValue {
-    if b.is_empty() {
-        return ParamValue::Empty;
-    }
+/// How a `ppm_param_type` decodes: the one classification the decoder and the schema share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ParamKind {
+    /// Signed integer (little-endian, 1/2/4/8 bytes).
+    Int,
+    /// Unsigned integer, flags, ids, times, ports.
+    Uint,
+    /// IEEE double.
+    Double,
+    /// NUL-terminated string.
+    Str,
+    /// NUL-separated strings.
+    StrArray,
+    /// A socket address.
+    SockAddr,
+    /// A socket tuple.
+    SockTuple,
+    /// An IPv4/IPv6 address.
+    Ip,
+    /// Bytes kept raw.
+    Bytes,
+    /// Dynamic or unknown: any value.
+    Any,
+}
+
+/// The kind of a `ppm_param_type`.
+pub(crate) fn param_kind(ptype: u32) -> ParamKind {
     match ptype {
         sys::PT_INT8
         | sys::PT_INT16
@@ -468,7 +490,7 @@ pub(crate) fn decode_param(ptype: u32, b: &[u8]) -> ParamValue {
         | sys::PT_INT64
         | sys::PT_ERRNO
         | sys::PT_FD
-        | sys::PT_PID => int_le(b, true),
+        | sys::PT_PID => ParamKind::Int,
         sys::PT_UINT8
         | sys::PT_UINT16
         | sys::PT_UINT32
@@ -490,32 +512,47 @@ pub(crate) fn decode_param(ptype: u32, b: &[u8]) -> ParamValue {
         | sys::PT_BOOL
         | sys::PT_SIGTYPE
         | sys::PT_SYSCALLID
-        | sys::PT_SIGSET => int_le(b, false),
-        sys::PT_DOUBLE if b.len() == 8 => {
+        | sys::PT_SIGSET => ParamKind::Uint,
+        sys::PT_DOUBLE => ParamKind::Double,
+        sys::PT_CHARBUF | sys::PT_FSPATH | sys::PT_FSRELPATH => ParamKind::Str,
+        sys::PT_CHARBUFARRAY | sys::PT_CHARBUF_PAIR_ARRAY => ParamKind::StrArray,
+        sys::PT_SOCKADDR => ParamKind::SockAddr,
+        sys::PT_SOCKTUPLE => ParamKind::SockTuple,
+        sys::PT_IPV4ADDR | sys::PT_IPV6ADDR | sys::PT_IPADDR => ParamKind::Ip,
+        sys::PT_BYTEBUF | sys::PT_FDLIST | sys::PT_IPV4NET | sys::PT_IPV6NET | sys::PT_IPNET => {
+            ParamKind::Bytes
+        }
+        _ => ParamKind::Any,
+    }
+}
+
+/// Decodes one raw parameter by its `ppm_param_type`.
+pub(crate) fn decode_param(ptype: u32, b: &[u8]) -> ParamValue {
+    if b.is_empty() {
+        return ParamValue::Empty;
+    }
+    match param_kind(ptype) {
+        ParamKind::Int => int_le(b, true),
+        ParamKind::Uint => int_le(b, false),
+        ParamKind::Double if b.len() == 8 => {
             ParamValue::Double(f64::from_le_bytes(b.try_into().unwrap()))
         }
-        sys::PT_CHARBUF | sys::PT_FSPATH | sys::PT_FSRELPATH => ParamValue::Str(cstr_lossy(b)),
-        sys::PT_CHARBUFARRAY | sys::PT_CHARBUF_PAIR_ARRAY => ParamValue::StrArray(
+        ParamKind::Str => ParamValue::Str(cstr_lossy(b)),
+        ParamKind::StrArray => ParamValue::StrArray(
             b.split(|&c| c == 0)
                 .filter(|s| !s.is_empty())
                 .map(|s| String::from_utf8_lossy(s).into_owned())
                 .collect(),
         ),
-        sys::PT_SOCKADDR => match sockaddr(b) {
+        ParamKind::SockAddr => match sockaddr(b) {
             Some((a, _)) => ParamValue::SockAddr(a),
             None => ParamValue::Bytes(b.to_vec()),
         },
-        sys::PT_SOCKTUPLE => socktuple(b),
-        sys::PT_IPV4ADDR if b.len() == 4 => {
+        ParamKind::SockTuple => socktuple(b),
+        ParamKind::Ip if b.len() == 4 => {
             ParamValue::Ip(IpAddr::V4(Ipv4Addr::new(b[0], b[1], b[2], b[3])))
         }
-        sys::PT_IPV6ADDR if b.len() == 16 => {
-            ParamValue::Ip(IpAddr::V6(Ipv6Addr::from(<[u8; 16]>::try_from(b).unwrap())))
-        }
-        sys::PT_IPADDR if b.len() == 4 => {
-            ParamValue::Ip(IpAddr::V4(Ipv4Addr::new(b[0], b[1], b[2], b[3])))
-        }
-        sys::PT_IPADDR if b.len() == 16 => {
+        ParamKind::Ip if b.len() == 16 => {
             ParamValue::Ip(IpAddr::V6(Ipv6Addr::from(<[u8; 16]>::try_from(b).unwrap())))
         }
         _ => ParamValue::Bytes(b.to_vec()),

@@ -9,9 +9,8 @@
 use std::sync::OnceLock;
 
 use serde_json::{json, Map, Value};
-use sinsp_sys as sys;
 
-use crate::event::{event_table, Direction, Event};
+use crate::event::{event_table, param_kind, Direction, Event, ParamKind};
 
 fn nullable(t: &str) -> Value {
     json!({ "type": [t, "null"] })
@@ -36,61 +35,28 @@ fn sockaddr() -> Value {
     })
 }
 
-/// The JSON schema of one parameter type.
+/// The JSON schema of one parameter type (by the decoder's own classification).
 pub fn param_schema(ptype: u32) -> Value {
-    match ptype {
-        sys::PT_INT8
-        | sys::PT_INT16
-        | sys::PT_INT32
-        | sys::PT_INT64
-        | sys::PT_ERRNO
-        | sys::PT_FD
-        | sys::PT_PID => nullable("integer"),
-        sys::PT_UINT8
-        | sys::PT_UINT16
-        | sys::PT_UINT32
-        | sys::PT_UINT64
-        | sys::PT_FLAGS8
-        | sys::PT_FLAGS16
-        | sys::PT_FLAGS32
-        | sys::PT_ENUMFLAGS8
-        | sys::PT_ENUMFLAGS16
-        | sys::PT_ENUMFLAGS32
-        | sys::PT_UID
-        | sys::PT_GID
-        | sys::PT_MODE
-        | sys::PT_RELTIME
-        | sys::PT_ABSTIME
-        | sys::PT_PORT
-        | sys::PT_L4PROTO
-        | sys::PT_SOCKFAMILY
-        | sys::PT_BOOL
-        | sys::PT_SIGTYPE
-        | sys::PT_SYSCALLID
-        | sys::PT_SIGSET => {
-            json!({ "type": ["integer", "null"], "minimum": 0 })
-        }
-        sys::PT_DOUBLE => nullable("number"),
-        sys::PT_CHARBUF | sys::PT_FSPATH | sys::PT_FSRELPATH => nullable("string"),
-        sys::PT_CHARBUFARRAY | sys::PT_CHARBUF_PAIR_ARRAY => {
-            json!({ "type": ["array", "null"], "items": { "type": "string" } })
-        }
-        sys::PT_SOCKADDR => json!({ "anyOf": [sockaddr(), bytes()] }),
-        sys::PT_SOCKTUPLE => json!({
+    match param_kind(ptype) {
+        ParamKind::Int => nullable("integer"),
+        ParamKind::Uint => json!({ "type": ["integer", "null"], "minimum": 0 }),
+        ParamKind::Double => nullable("number"),
+        ParamKind::Str => nullable("string"),
+        ParamKind::StrArray => json!({ "type": ["array", "null"], "items": { "type": "string" } }),
+        ParamKind::SockAddr => json!({ "anyOf": [sockaddr(), bytes()] }),
+        ParamKind::SockTuple => json!({
             "anyOf": [
                 { "type": "object", "required": ["src", "dst"], "additionalProperties": false,
                   "properties": { "src": sockaddr(), "dst": sockaddr() } },
                 bytes()
             ]
         }),
-        sys::PT_IPV4ADDR | sys::PT_IPV6ADDR | sys::PT_IPADDR => {
-            json!({ "anyOf": [ { "type": "string", "format": "ipv4" }, { "type": "string", "format": "ipv6" }, { "type": "null" } ] })
-        }
-        sys::PT_BYTEBUF | sys::PT_FDLIST | sys::PT_IPV4NET | sys::PT_IPV6NET | sys::PT_IPNET => {
-            bytes()
-        }
+        ParamKind::Ip => json!({ "anyOf": [
+            { "type": "string", "format": "ipv4" }, { "type": "string", "format": "ipv6" }, { "type": "null" }
+        ] }),
+        ParamKind::Bytes => bytes(),
         // PT_DYN and anything the decoder does not type: any value.
-        _ => json!({}),
+        ParamKind::Any => json!({}),
     }
 }
 
@@ -208,6 +174,7 @@ impl Default for Validator {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sinsp_sys as sys;
     use crate::event::{FieldValue, Param, ParamValue};
     use std::sync::Arc;
 
