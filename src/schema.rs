@@ -174,8 +174,8 @@ impl Default for Validator {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sinsp_sys as sys;
     use crate::event::{FieldValue, Param, ParamValue};
+    use sinsp_sys as sys;
     use std::sync::Arc;
 
     fn openat_exit() -> &'static crate::event::EventInfo {

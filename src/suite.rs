@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::capture::{Capture, CaptureStats};
 use crate::engine::Engine;
 use crate::event::Event;
-use crate::expect::{lookup, Expectation};
+use crate::expect::Expectation;
 use crate::scenarios::{Facts, Scenario, SCENARIO_FIELDS};
 use crate::schema::Validator;
 use crate::workload::Workload;
@@ -329,19 +329,4 @@ fn run_replay(
         Status::Fail(problems.join("\n"))
     };
     r
-}
-
-/// Projects an event on a few keys, for logs.
-pub fn describe(ev: &Event, keys: &[&str]) -> String {
-    keys.iter()
-        .map(|k| {
-            format!(
-                "{k}={}",
-                lookup(ev, k)
-                    .map(|v| v.to_string())
-                    .unwrap_or_else(|| "<absent>".into())
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
 }
