@@ -53,15 +53,26 @@ fn open(engine: &Engine, filter: Option<&str>) -> Result<Inspector> {
     Ok(insp)
 }
 
-fn finish(mut insp: Inspector, events: u64, elapsed: Duration) -> LoopResult {
+/// Opens `engine` like a capture (the live slot held), times `count` on it, then closes it and
+/// reads the driver's counters: the scaffold both reference loops share.
+fn measure(
+    engine: &Engine,
+    filter: Option<&str>,
+    count: impl FnOnce(&mut Inspector, Instant) -> Result<u64>,
+) -> Result<LoopResult> {
+    let _slot = LiveSlot::acquire(engine)?;
+    let mut insp = open(engine, filter)?;
+    let t = Instant::now();
+    let events = count(&mut insp, t)?;
+    let elapsed = t.elapsed();
     let st = insp.stats().unwrap_or_default();
     insp.close();
-    LoopResult {
+    Ok(LoopResult {
         events,
         elapsed,
         kernel_events: st.n_evts,
         kernel_drops: st.n_drops,
-    }
+    })
 }
 
 /// The bare libsinsp loop: `next()` in C++, counting, until end of file, `max_events`, or `max`.
@@ -71,14 +82,10 @@ pub fn raw_loop(
     max_events: u64,
     max: Duration,
 ) -> Result<LoopResult> {
-    let _slot = LiveSlot::acquire(engine)?;
-    let mut insp = open(engine, filter)?;
-    let t = Instant::now();
-    let n = insp
-        .count_loop(max_events, max)
-        .map_err(|e| Error::Libs(e.message))?;
-    let el = t.elapsed();
-    Ok(finish(insp, n, el))
+    measure(engine, filter, |insp, _| {
+        insp.count_loop(max_events, max)
+            .map_err(|e| Error::Libs(e.message))
+    })
 }
 
 /// The bare loop through the shim: one `sq_next` per event from Rust, nothing extracted or built.
@@ -88,28 +95,26 @@ pub fn shim_loop(
     max_events: u64,
     max: Duration,
 ) -> Result<LoopResult> {
-    let _slot = LiveSlot::acquire(engine)?;
-    let mut insp = open(engine, filter)?;
-    let t = Instant::now();
-    let mut n = 0u64;
-    let mut i = 0u64;
-    loop {
-        match insp.next() {
-            Ok(Next::Event(_)) => {
-                n += 1;
-                if n == max_events {
-                    break;
+    measure(engine, filter, |insp, t| {
+        let mut n = 0u64;
+        let mut i = 0u64;
+        loop {
+            match insp.next() {
+                Ok(Next::Event(_)) => {
+                    n += 1;
+                    if n == max_events {
+                        break;
+                    }
                 }
+                Ok(Next::Eof) => break,
+                Ok(_) => {}
+                Err(e) => return Err(Error::Libs(e.message)),
             }
-            Ok(Next::Eof) => break,
-            Ok(_) => {}
-            Err(e) => return Err(Error::Libs(e.message)),
+            i += 1;
+            if max > Duration::ZERO && i % 1024 == 0 && t.elapsed() >= max {
+                break;
+            }
         }
-        i += 1;
-        if max > Duration::ZERO && i % 1024 == 0 && t.elapsed() >= max {
-            break;
-        }
-    }
-    let el = t.elapsed();
-    Ok(finish(insp, n, el))
+        Ok(n)
+    })
 }

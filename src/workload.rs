@@ -192,6 +192,20 @@ macro_rules! sys {
     };
 }
 
+/// Reaps child `pid` with wait4(2); returns its raw wait status.
+fn wait4(pid: libc::pid_t) -> Result<i32, String> {
+    let mut status = 0i32;
+    sys!(
+        "wait4",
+        libc::SYS_wait4,
+        pid,
+        &mut status as *mut i32,
+        0,
+        0usize
+    )?;
+    Ok(status)
+}
+
 /// Forks; the child runs `f` and exits with 0 (or 1 on error); returns the child's pid after
 /// reaping it with wait4 (the exit status must be 0).
 fn fork_and_wait(f: impl FnOnce() -> Result<(), String>) -> Result<i32, String> {
@@ -211,15 +225,7 @@ fn fork_and_wait(f: impl FnOnce() -> Result<(), String>) -> Result<i32, String> 
         // SAFETY: terminate the forked child without running the parent's atexit handlers.
         unsafe { libc::_exit(code) };
     }
-    let mut status = 0i32;
-    sys!(
-        "wait4",
-        libc::SYS_wait4,
-        pid,
-        &mut status as *mut i32,
-        0,
-        0usize
-    )?;
+    let status = wait4(pid)?;
     if !(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0) {
         return Err(format!("child {pid} failed with status {status:#x}"));
     }
@@ -349,15 +355,7 @@ fn signals_memory() -> Result<Value, String> {
     }
     std::thread::sleep(Duration::from_millis(50));
     sys!("kill", libc::SYS_kill, pid, libc::SIGTERM)?;
-    let mut status = 0i32;
-    sys!(
-        "wait4",
-        libc::SYS_wait4,
-        pid,
-        &mut status as *mut i32,
-        0,
-        0usize
-    )?;
+    wait4(pid)?;
     // Descriptors of other kinds.
     let efd = sys!("eventfd2", libc::SYS_eventfd2, 0, libc::EFD_CLOEXEC)?;
     let ep = sys!(
