@@ -56,6 +56,12 @@ impl Facts {
             .unwrap_or_else(|| panic!("workload fact {k:?} missing in {}", self.0))
             .to_string()
     }
+    /// A boolean fact.
+    pub fn b(&self, k: &str) -> bool {
+        self.0[k]
+            .as_bool()
+            .unwrap_or_else(|| panic!("workload fact {k:?} missing in {}", self.0))
+    }
     /// The workload's pid.
     pub fn pid(&self) -> u32 {
         self.n("pid") as u32
@@ -242,15 +248,18 @@ fn file_ops(f: &Facts) -> Expectation {
         f.s("d1"),
         f.s("dir"),
     );
+    // On an overlayfs (a container's root), a file created there is on the upper layer.
+    let created_flags = if f.b("overlay") {
+        "flags=[0-9]+\\(O_TRUNC\\|O_CREAT\\|O_WRONLY\\|O_F_CREATED\\|FD_UPPER_LAYER\\)"
+    } else {
+        "flags=[0-9]+\\(O_TRUNC\\|O_CREAT\\|O_WRONLY\\|O_F_CREATED\\)"
+    };
     Expectation::new(vec![
         all_of([
             ex("create f1", "openat", w)
                 .field("fd.name", eq(f1.as_str()))
                 .param("fd", ge(0))
-                .field(
-                    "evt.args",
-                    regex("flags=[0-9]+\\(O_TRUNC\\|O_CREAT\\|O_WRONLY\\|O_F_CREATED\\)"),
-                ),
+                .field("evt.args", regex(created_flags)),
             ex("write f1", "write", w)
                 .field("fd.name", eq(f1.as_str()))
                 .param("res", eq(18)),

@@ -505,9 +505,26 @@ fn file_ops(dir: &Path) -> Result<Value, String> {
         libc::AT_REMOVEDIR
     )?;
     let s = |p: &PathBuf| p.display().to_string();
-    Ok(
-        json!({ "f1": s(&f1), "f2": s(&f2), "f3": s(&f3), "s1": s(&s1), "d1": s(&d1), "dir": s(&dir.to_path_buf()) }),
-    )
+    Ok(json!({
+        "f1": s(&f1), "f2": s(&f2), "f3": s(&f3), "s1": s(&s1), "d1": s(&d1),
+        "dir": s(&dir.to_path_buf()), "overlay": on_overlayfs(dir)?,
+    }))
+}
+
+/// Whether `dir` lives on an overlayfs (as in a container): the drivers then flag files opened
+/// on its upper layer with FD_UPPER_LAYER.
+fn on_overlayfs(dir: &Path) -> Result<bool, String> {
+    const OVERLAYFS_SUPER_MAGIC: libc::c_long = 0x794c_7630;
+    let c = cs(dir);
+    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::statfs(c.as_ptr(), &mut st) } != 0 {
+        return Err(format!(
+            "statfs {}: {}",
+            dir.display(),
+            std::io::Error::last_os_error()
+        ));
+    }
+    Ok(st.f_type as libc::c_long == OVERLAYFS_SUPER_MAGIC)
 }
 
 fn binary_dir_write() -> Result<Value, String> {
