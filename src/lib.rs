@@ -46,3 +46,6 @@ pub const SINSP_EXAMPLE: &str = sinsp_sys::SINSP_EXAMPLE;
 
 /// The libs source tree this crate was built from (its `test/` holds reference captures).
 pub const LIBS_SOURCE_DIR: &str = sinsp_sys::LIBS_SOURCE_DIR;
+
+/// The (cached) CMake build directory of that libs source.
+pub const LIBS_BUILD_DIR: &str = sinsp_sys::LIBS_BUILD_DIR;

@@ -63,6 +63,9 @@ enum Cmd {
     },
     /// Show which engines can run on this machine, and why not.
     Engines,
+    /// Show the libs this binary was built from: version, source and build directories, and the
+    /// sinsp-example built from the same source (one `key value` line each).
+    Libs,
     /// The main job: every QA scenario on every engine (live + replay of its recording), as a
     /// matrix; writes junit.xml and report.json; exits non-zero on any failure.
     Run {
@@ -222,6 +225,13 @@ fn main() -> ExitCode {
                     ExitCode::FAILURE
                 }
             };
+        }
+        Cmd::Libs => {
+            println!("version        {}", sinspqa::LIBS_VERSION);
+            println!("source         {}", sinspqa::LIBS_SOURCE_DIR);
+            println!("build          {}", sinspqa::LIBS_BUILD_DIR);
+            println!("sinsp-example  {}", sinspqa::SINSP_EXAMPLE);
+            Ok(())
         }
         Cmd::Engines => {
             for e in sinspqa::engine::live_engines() {
