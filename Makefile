@@ -1,12 +1,21 @@
 # falco-libs-qa: the two commands of the README.
 #   make run   - set up everything, then run the main job: the QA suite on every engine, as a matrix
 #   make test  - set up everything, then pass the tests (live ones need root + BPF)
+# And for users who work in containers (needs only Docker, see scripts/container):
+#   make                 - builder image, sinsp-example image, scap.ko, then `make test` in the builder
+#   make container-test  - only `make test` in the builder container again
 # Both are idempotent: dependencies are installed once, libs is fetched once and built once per
 # (source, patches, options) into ~/.cache/sinspqa (override with SINSPQA_CACHE).
 
 CARGO ?= cargo
 
-.PHONY: setup build test run lint engines
+.PHONY: all container-test setup build test run lint engines
+
+all:
+	scripts/container all
+
+container-test:
+	scripts/container test
 
 setup:
 	scripts/install-deps
