@@ -480,7 +480,11 @@ fn field_value(v: &sinsp_sys::sq_value) -> FieldValue {
     let text = || {
         // SAFETY: for string kinds `s` points to `len` bytes owned by the inspector.
         let b = unsafe { slice_or_empty(v.s as *const u8, v.len as usize) };
-        String::from_utf8_lossy(b).into_owned()
+        // valid UTF-8 (the common case) is checked by the faster validator, then copied once
+        match std::str::from_utf8(b) {
+            Ok(s) => s.to_owned(),
+            Err(_) => String::from_utf8_lossy(b).into_owned(),
+        }
     };
     match v.kind {
         s::SQ_V_I64 => FieldValue::I64(v.i),
