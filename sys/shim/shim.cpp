@@ -26,6 +26,7 @@ struct sq_inspector {
 	std::shared_ptr<sinsp_filter_factory> filter_factory;
 	std::vector<std::unique_ptr<sinsp_filter_check>> checks;
 	std::vector<bool> fast;  // per field: extract raw values directly (see extract_fast)
+	std::vector<int> direct;  // per field: a direct_kind read without the filtercheck
 	std::vector<extract_value_t> extracted;
 	std::vector<sq_value> values;
 	std::vector<std::string> strings;  // backing storage of string values, one per field
@@ -164,6 +165,126 @@ bool fast_path_ok(const std::string& name) {
 		}
 	}
 	return name.find('(') == std::string::npos;
+}
+
+// Hot fields read straight from the event and its thread, without a filtercheck: each case
+// mirrors libsinsp 0.20's own extraction (sinsp_filtercheck_event.cpp TYPE_NUMBER/TYPE_TYPE/
+// TYPE_DIR, sinsp_filtercheck_gen_event.cpp TYPE_TIME's extract_as_js (the JSON value of evt.time
+// is the raw timestamp as Int64), sinsp_filtercheck_thread.cpp TYPE_TID/TYPE_PID/TYPE_NAME/TYPE_EXEPATH/TYPE_CMDLINE;
+// thread string fields are not sanitised there either), sinsp_filtercheck_user.cpp TYPE_UID. The
+// value kinds are the ones extract_fast/tojson give for those field types. The cross-check tests compare every one
+// of them with sinsp-example's output on real captures.
+enum direct_kind {
+	D_NONE,
+	D_NUM,
+	D_TIME,
+	D_TYPE,
+	D_DIR,
+	D_TID,
+	D_PID,
+	D_PPID,
+	D_UID,
+	D_NAME,
+	D_EXEPATH,
+	D_CMDLINE
+};
+
+int direct_kind_of(const std::string& name) {
+	static const std::pair<const char*, direct_kind> kinds[] = {{"evt.num", D_NUM},
+	                                                            {"evt.time", D_TIME},
+	                                                            {"evt.type", D_TYPE},
+	                                                            {"evt.dir", D_DIR},
+	                                                            {"thread.tid", D_TID},
+	                                                            {"proc.pid", D_PID},
+	                                                            {"proc.ppid", D_PPID},
+	                                                            {"user.uid", D_UID},
+	                                                            {"proc.name", D_NAME},
+	                                                            {"proc.exepath", D_EXEPATH},
+	                                                            {"proc.cmdline", D_CMDLINE}};
+	for(const auto& k : kinds) {
+		if(name == k.first) {
+			return k.second;
+		}
+	}
+	return D_NONE;
+}
+
+inline bool should_extract_xid(int64_t xid) {
+	return xid >= -1 && xid <= UINT32_MAX;
+}
+
+void set_str(sq_value& out, const std::string& s) {
+	out.kind = SQ_V_STR;
+	out.s = s.data();
+	out.len = (uint32_t)s.size();
+}
+
+// `name` is the event name sq_next already resolved exactly as evt.type does.
+void extract_direct(sq_inspector* h, size_t i, sinsp_evt* ev, sinsp_threadinfo* ti, const char* name) {
+	sq_value& out = h->values[i];
+	out.len = 0;
+	out.s = nullptr;
+	switch(h->direct[i]) {
+	case D_NUM:
+		out.kind = SQ_V_U64;
+		out.u = ev->get_num();
+		return;
+	case D_TIME:
+		out.kind = SQ_V_I64;
+		out.i = (int64_t)ev->get_ts();
+		return;
+	case D_TYPE:
+		out.kind = SQ_V_STR;
+		out.s = name;
+		out.len = (uint32_t)strlen(name);
+		return;
+	case D_DIR:
+		out.kind = SQ_V_STR;
+		out.s = PPME_IS_ENTER(ev->get_type()) ? ">" : "<";
+		out.len = 1;
+		return;
+	case D_TID:
+		out.kind = should_extract_xid(ev->get_tid()) ? SQ_V_I64 : SQ_V_NULL;
+		out.i = ev->get_tid();
+		return;
+	default:
+		break;
+	}
+	if(ti == nullptr) {
+		out.kind = SQ_V_NULL;
+		return;
+	}
+	switch(h->direct[i]) {
+	case D_PID:
+		out.kind = should_extract_xid(ti->m_pid) ? SQ_V_I64 : SQ_V_NULL;
+		out.i = ti->m_pid;
+		return;
+	case D_PPID: {
+		sinsp_threadinfo* mt = ti->get_ancestor_process();
+		out.kind = (mt != nullptr && should_extract_xid(mt->m_pid)) ? SQ_V_I64 : SQ_V_NULL;
+		out.i = mt != nullptr ? mt->m_pid : 0;
+		return;
+	}
+	case D_UID:
+		out.kind = SQ_V_U64;
+		out.u = ti->m_uid;
+		return;
+	case D_NAME:  // get_comm()/get_exepath() return copies: keep them in the field's buffer
+		h->strings[i] = ti->get_comm();
+		set_str(out, h->strings[i]);
+		return;
+	case D_EXEPATH:
+		h->strings[i] = ti->get_exepath();
+		set_str(out, h->strings[i]);
+		return;
+	case D_CMDLINE:
+		sinsp_threadinfo::populate_cmdline(h->strings[i], ti);
+		set_str(out, h->strings[i]);
+		return;
+	default:
+		out.kind = SQ_V_NULL;
+		return;
+	}
 }
 
 template<typename T>
@@ -333,8 +454,10 @@ int32_t sq_set_fields(sq_inspector* h, const char* const* names, size_t n, sq_er
 			checks.push_back(std::move(chk));
 		}
 		h->fast.clear();
+		h->direct.clear();
 		for(size_t i = 0; i < n; i++) {
 			h->fast.push_back(fast_path_ok(names[i]));
+			h->direct.push_back(direct_kind_of(names[i]));
 		}
 		h->checks = std::move(checks);
 		h->values.assign(n, sq_value{});
@@ -544,7 +667,9 @@ int32_t sq_next(sq_inspector* h, sq_event* out, sq_error* err) {
 		out->params = h->params.data();
 
 		for(size_t i = 0; i < h->checks.size(); i++) {
-			if(h->fast[i]) {
+			if(h->direct[i] != D_NONE) {
+				extract_direct(h, i, ev, ti, out->name);
+			} else if(h->fast[i]) {
 				extract_fast(h, i, ev);
 			} else {
 				fill_value(h, i, h->checks[i]->tojson(ev));
