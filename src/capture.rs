@@ -4,6 +4,7 @@
 //! Live engines never block the kernel side on a slow consumer: when the channel is full the
 //! event is dropped and counted in [`CaptureStats::consumer_drops`], so memory stays bounded.
 //! Replays (savefile) apply back-pressure instead, since a file loses nothing by waiting.
+use compact_str::CompactString;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -481,9 +482,10 @@ fn field_value(v: &sinsp_sys::sq_value) -> FieldValue {
         // SAFETY: for string kinds `s` points to `len` bytes owned by the inspector.
         let b = unsafe { slice_or_empty(v.s as *const u8, v.len as usize) };
         // valid UTF-8 (the common case) is checked by the faster validator, then copied once
+        // (inline, without allocating, up to 24 bytes)
         match std::str::from_utf8(b) {
-            Ok(s) => s.to_owned(),
-            Err(_) => String::from_utf8_lossy(b).into_owned(),
+            Ok(s) => CompactString::from(s),
+            Err(_) => CompactString::from(String::from_utf8_lossy(b)),
         }
     };
     match v.kind {
@@ -492,7 +494,7 @@ fn field_value(v: &sinsp_sys::sq_value) -> FieldValue {
         s::SQ_V_F64 => FieldValue::F64(v.d),
         s::SQ_V_BOOL => FieldValue::Bool(v.i != 0),
         s::SQ_V_STR => FieldValue::Str(text()),
-        s::SQ_V_JSON => serde_json::from_str(&text())
+        s::SQ_V_JSON => serde_json::from_str(text().as_str())
             .map(FieldValue::Json)
             .unwrap_or(FieldValue::Str(text())),
         _ => FieldValue::Null,

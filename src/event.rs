@@ -3,6 +3,7 @@ use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::{Arc, OnceLock};
 
+use compact_str::CompactString;
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 use sinsp_sys as sys;
@@ -41,8 +42,9 @@ pub enum FieldValue {
     F64(f64),
     /// A boolean.
     Bool(bool),
-    /// A string.
-    Str(String),
+    /// A string. Strings up to 24 bytes (most field values) are stored inline, without a heap
+    /// allocation; it derefs to `&str`.
+    Str(CompactString),
     /// A list or object (JSON).
     Json(serde_json::Value),
 }
@@ -75,7 +77,7 @@ impl FieldValue {
             FieldValue::U64(v) => v.to_string(),
             FieldValue::F64(v) => v.to_string(),
             FieldValue::Bool(v) => v.to_string(),
-            FieldValue::Str(s) => s.clone(),
+            FieldValue::Str(s) => s.to_string(),
             FieldValue::Json(v) => v.to_string(),
         }
     }
