@@ -494,9 +494,12 @@ fn field_value(v: &sinsp_sys::sq_value) -> FieldValue {
         s::SQ_V_F64 => FieldValue::F64(v.d),
         s::SQ_V_BOOL => FieldValue::Bool(v.i != 0),
         s::SQ_V_STR => FieldValue::Str(text()),
-        s::SQ_V_JSON => serde_json::from_str(text().as_str())
-            .map(FieldValue::Json)
-            .unwrap_or(FieldValue::Str(text())),
+        s::SQ_V_JSON => {
+            let t = text();
+            serde_json::from_str(t.as_str())
+                .map(FieldValue::Json)
+                .unwrap_or(FieldValue::Str(t))
+        }
         _ => FieldValue::Null,
     }
 }
