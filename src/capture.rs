@@ -4,7 +4,6 @@
 //! Live engines never block the kernel side on a slow consumer: when the channel is full the
 //! event is dropped and counted in [`CaptureStats::consumer_drops`], so memory stays bounded.
 //! Replays (savefile) apply back-pressure instead, since a file loses nothing by waiting.
-use compact_str::CompactString;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -12,16 +11,16 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use std::cell::RefCell;
-use std::collections::VecDeque;
 
 use crossbeam_channel::{
     bounded, Receiver, RecvError, RecvTimeoutError, SendTimeoutError, Sender, TryRecvError,
 };
 use serde::{Deserialize, Serialize};
 
+use crate::batch::Batch;
 use crate::engine::{Engine, OpenOptions};
 use crate::error::{Error, Result};
-use crate::event::{decode_param, Direction, Event, FieldNames, FieldValue, Param};
+use crate::event::{Event, FieldNames};
 use crate::ffi::{static_str, Inspector, Next, ShimError};
 
 /// The fields extracted when none are requested.
@@ -191,12 +190,39 @@ struct Shared {
     outcome: Mutex<Option<Error>>,
 }
 
+/// What crosses the channel: a batch of raw events, decoded on the receiving side.
+pub(crate) enum Chunk {
+    /// Raw events from the capture thread.
+    Raw(Batch),
+    /// Owned events (unit tests feed a channel directly).
+    #[cfg(test)]
+    Owned(std::vec::IntoIter<Event>),
+}
+
+impl Chunk {
+    fn take(&mut self) -> Option<Event> {
+        match self {
+            Chunk::Raw(b) => b.take(),
+            #[cfg(test)]
+            Chunk::Owned(it) => it.next(),
+        }
+    }
+}
+
+#[cfg(test)]
+impl From<Vec<Event>> for Chunk {
+    fn from(v: Vec<Event>) -> Self {
+        Chunk::Owned(v.into_iter())
+    }
+}
+
 /// The receiving end of a capture's events. Events cross the thread boundary in batches (one
-/// channel operation per batch, not per event); this hands them out one at a time. Clones share
-/// the channel (each batch goes to one of them) and keep their own local queue.
+/// channel operation per batch, not per event) of raw events; this decodes them into owned
+/// [`Event`]s on the receiving thread and hands them out one at a time. Clones share the channel
+/// (each batch goes to one of them) and keep their own current batch.
 pub struct Events {
-    rx: Receiver<Vec<Event>>,
-    local: RefCell<VecDeque<Event>>,
+    rx: Receiver<Chunk>,
+    local: RefCell<Option<Chunk>>,
 }
 
 impl Clone for Events {
@@ -206,42 +232,64 @@ impl Clone for Events {
 }
 
 impl Events {
-    pub(crate) fn new(rx: Receiver<Vec<Event>>) -> Self {
+    pub(crate) fn new(rx: Receiver<Chunk>) -> Self {
         Events {
             rx,
-            local: RefCell::new(VecDeque::new()),
+            local: RefCell::new(None),
         }
     }
 
-    fn refill(&self, batch: Vec<Event>) -> Event {
-        let mut it = batch.into_iter();
-        let first = it.next().expect("batches are never empty");
-        self.local.borrow_mut().extend(it);
-        first
+    fn pending(&self) -> Option<Event> {
+        let mut local = self.local.borrow_mut();
+        let ev = local.as_mut()?.take();
+        if ev.is_none() {
+            *local = None;
+        }
+        ev
+    }
+
+    /// Keeps a received chunk and hands out its first event (a chunk with none: wait again).
+    fn refill(&self, chunk: Chunk) -> Option<Event> {
+        *self.local.borrow_mut() = Some(chunk);
+        self.pending()
     }
 
     /// Blocks for the next event; `Err` once the capture has ended and every event was received.
     pub fn recv(&self) -> Result<Event, RecvError> {
-        if let Some(e) = self.local.borrow_mut().pop_front() {
-            return Ok(e);
+        loop {
+            if let Some(e) = self.pending() {
+                return Ok(e);
+            }
+            if let Some(e) = self.refill(self.rx.recv()?) {
+                return Ok(e);
+            }
         }
-        self.rx.recv().map(|b| self.refill(b))
     }
 
     /// Waits at most `timeout` for the next event.
     pub fn recv_timeout(&self, timeout: Duration) -> Result<Event, RecvTimeoutError> {
-        if let Some(e) = self.local.borrow_mut().pop_front() {
-            return Ok(e);
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(e) = self.pending() {
+                return Ok(e);
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if let Some(e) = self.refill(self.rx.recv_timeout(left)?) {
+                return Ok(e);
+            }
         }
-        self.rx.recv_timeout(timeout).map(|b| self.refill(b))
     }
 
     /// The next event if one is ready.
     pub fn try_recv(&self) -> Result<Event, TryRecvError> {
-        if let Some(e) = self.local.borrow_mut().pop_front() {
-            return Ok(e);
+        loop {
+            if let Some(e) = self.pending() {
+                return Ok(e);
+            }
+            if let Some(e) = self.refill(self.rx.try_recv()?) {
+                return Ok(e);
+            }
         }
-        self.rx.try_recv().map(|b| self.refill(b))
     }
 
     /// Every event until the capture ends (blocking).
@@ -411,56 +459,18 @@ fn open_inspector(b: &CaptureBuilder) -> Result<Inspector> {
     Ok(insp)
 }
 
-fn to_event(raw: &sinsp_sys::sq_event, fields: &FieldNames) -> Event {
-    // SAFETY: the shim guarantees `params`/`fields` point to `nparams`/`nfields` entries that
-    // stay valid until the next call on the inspector; we copy everything out here.
-    let (params, values) = unsafe {
-        (
-            slice_or_empty(raw.params, raw.nparams as usize),
-            slice_or_empty(raw.fields, raw.nfields as usize),
+/// The event type name with static storage: libs' tables, or interned (async events).
+fn event_name(raw: &sinsp_sys::sq_event) -> &'static str {
+    if raw.name_is_static != 0 {
+        // SAFETY: the shim says the name has static storage (event and syscall tables).
+        unsafe { static_str(raw.name) }
+    } else {
+        // SAFETY: a NUL-terminated name inside the current event; interned (copied) here.
+        intern(
+            unsafe { std::ffi::CStr::from_ptr(raw.name) }
+                .to_string_lossy()
+                .as_ref(),
         )
-    };
-    let params = params
-        .iter()
-        .map(|p| {
-            // SAFETY: `data` points to `len` bytes of the current event (or is NULL with len 0).
-            let bytes = unsafe { slice_or_empty(p.data, p.len as usize) };
-            // SAFETY: parameter names come from libs' static event table.
-            Param {
-                name: unsafe { static_str(p.name) },
-                ptype: p.ptype,
-                value: decode_param(p.ptype, bytes),
-            }
-        })
-        .collect();
-    let field_values = values.iter().map(field_value).collect();
-    Event {
-        num: raw.num,
-        ts: raw.ts,
-        tid: raw.tid,
-        cpu: raw.cpu,
-        code: raw.type_,
-        name: if raw.name_is_static != 0 {
-            // SAFETY: the shim says the name has static storage (event and syscall tables).
-            unsafe { static_str(raw.name) }
-        } else {
-            // SAFETY: a NUL-terminated name inside the current event; interned (copied) here.
-            intern(
-                unsafe { std::ffi::CStr::from_ptr(raw.name) }
-                    .to_string_lossy()
-                    .as_ref(),
-            )
-        },
-        direction: if raw.dir == 0 {
-            Direction::Enter
-        } else {
-            Direction::Exit
-        },
-        category: raw.category,
-        is_main_thread: raw.is_main_thread != 0,
-        params,
-        field_names: fields.clone(),
-        field_values,
     }
 }
 
@@ -476,51 +486,12 @@ fn intern(name: &str) -> &'static str {
     leaked
 }
 
-fn field_value(v: &sinsp_sys::sq_value) -> FieldValue {
-    use sinsp_sys as s;
-    let text = || {
-        // SAFETY: for string kinds `s` points to `len` bytes owned by the inspector.
-        let b = unsafe { slice_or_empty(v.s as *const u8, v.len as usize) };
-        // valid UTF-8 (the common case) is checked by the faster validator, then copied once
-        // (inline, without allocating, up to 24 bytes)
-        match std::str::from_utf8(b) {
-            Ok(s) => CompactString::from(s),
-            Err(_) => CompactString::from(String::from_utf8_lossy(b)),
-        }
-    };
-    match v.kind {
-        s::SQ_V_I64 => FieldValue::I64(v.i),
-        s::SQ_V_U64 => FieldValue::U64(v.u),
-        s::SQ_V_F64 => FieldValue::F64(v.d),
-        s::SQ_V_BOOL => FieldValue::Bool(v.i != 0),
-        s::SQ_V_STR => FieldValue::Str(text()),
-        s::SQ_V_JSON => {
-            let t = text();
-            serde_json::from_str(t.as_str())
-                .map(FieldValue::Json)
-                .unwrap_or(FieldValue::Str(t))
-        }
-        _ => FieldValue::Null,
-    }
-}
-
-/// # Safety
-/// `p` must be NULL (then `n` is ignored) or point to `n` valid `T`s.
-unsafe fn slice_or_empty<'a, T>(p: *const T, n: usize) -> &'a [T] {
-    if p.is_null() || n == 0 {
-        &[]
-    } else {
-        // SAFETY: guaranteed by the caller.
-        unsafe { std::slice::from_raw_parts(p, n) }
-    }
-}
-
 const STATS_EVERY: Duration = Duration::from_millis(100);
 
 fn run(
     b: CaptureBuilder,
     fields: FieldNames,
-    tx: Sender<Vec<Event>>,
+    tx: Sender<Chunk>,
     ready: Sender<Result<()>>,
     sh: Arc<Shared>,
 ) {
@@ -544,7 +515,7 @@ fn run(
     let mut last_stats = Instant::now();
     let mut outcome: Option<Error> = None;
     let batch_size = b.channel_capacity.clamp(1, BATCH);
-    let mut batch: Vec<Event> = Vec::with_capacity(batch_size);
+    let mut batch = Batch::with_capacity(fields, batch_size);
     let mut batch_started = Instant::now();
 
     let mut iteration = 0u64;
@@ -559,8 +530,13 @@ fn run(
             refresh_driver_stats(&mut insp, &sh);
             last_stats = Instant::now();
         }
-        let ev = match insp.next() {
-            Ok(Next::Event(raw)) => to_event(raw, &fields),
+        match insp.next() {
+            Ok(Next::Event(raw)) => {
+                if batch.is_empty() {
+                    batch_started = Instant::now();
+                }
+                batch.push(raw, event_name(raw));
+            }
             Ok(Next::Timeout) => {
                 // The source is idle: hand over what we have now.
                 flush(&mut batch, &tx, live, &sh);
@@ -579,12 +555,8 @@ fn run(
                 outcome = Some(read_error(&b.engine, e, sh.seen.load(Ordering::Relaxed)));
                 break;
             }
-        };
-        sh.seen.fetch_add(1, Ordering::Relaxed);
-        if batch.is_empty() {
-            batch_started = Instant::now();
         }
-        batch.push(ev);
+        sh.seen.fetch_add(1, Ordering::Relaxed);
         if batch.len() >= batch_size || (tick && batch_started.elapsed() >= MAX_BATCH_DELAY) {
             flush(&mut batch, &tx, live, &sh);
         }
@@ -616,12 +588,12 @@ const MAX_BATCH_DELAY: Duration = Duration::from_millis(5);
 /// Hands the batch over. Live: never blocks (a full channel drops the batch, counted per event
 /// as consumer drops). Replay: waits for room, unless the capture is stopping or finishing with
 /// nobody receiving.
-fn flush(batch: &mut Vec<Event>, tx: &Sender<Vec<Event>>, live: bool, sh: &Shared) {
+fn flush(batch: &mut Batch, tx: &Sender<Chunk>, live: bool, sh: &Shared) {
     if batch.is_empty() {
         return;
     }
     let n = batch.len() as u64;
-    let full = std::mem::replace(batch, Vec::with_capacity(batch.capacity()));
+    let full = Chunk::Raw(std::mem::replace(batch, batch.sibling()));
     let delivered = if live {
         tx.try_send(full).is_ok()
     } else {

@@ -17,6 +17,7 @@
 //! ```
 #![warn(missing_docs)]
 
+mod batch;
 pub mod bench;
 pub mod capture;
 pub mod crosscheck;

@@ -1,0 +1,222 @@
+//! Batches of raw events: what the capture thread hands to consumers.
+//!
+//! The capture thread is the bottleneck of the pipeline (it runs libsinsp's parser and the field
+//! extraction, which must happen before the next event changes sinsp's state), while the
+//! consumer's thread is mostly idle. So the capture thread only copies each event's header, raw
+//! parameters and extracted field values into a few flat, reused-per-batch buffers: no per-event
+//! allocation, no per-event reference counting. The receiving side ([`Batch::take`]) builds the
+//! owned [`Event`]s, decoding parameters and field values on the consumer's thread, so the
+//! allocations are made and freed on the same thread.
+use compact_str::CompactString;
+use sinsp_sys as sys;
+
+use crate::event::{decode_param, Direction, Event, FieldNames, FieldValue, Param};
+
+/// One event's header; its parameters and field values are the next ranges of the batch's
+/// `params` and `values`.
+struct Rec {
+    num: u64,
+    ts: u64,
+    tid: i64,
+    cpu: u16,
+    code: u16,
+    dir: Direction,
+    is_main_thread: bool,
+    category: u32,
+    name: &'static str,
+    params_end: u32,
+    values_end: u32,
+}
+
+struct RawParam {
+    name: &'static str,
+    ptype: u32,
+    start: usize,
+    end: usize,
+}
+
+/// A field value: numbers inline, strings as a range of `bytes`.
+struct RawValue {
+    kind: u32,
+    bits: u64,
+    start: usize,
+    end: usize,
+}
+
+/// Up to [`Batch::capacity`] events in flat buffers.
+pub(crate) struct Batch {
+    fields: FieldNames,
+    recs: Vec<Rec>,
+    params: Vec<RawParam>,
+    values: Vec<RawValue>,
+    bytes: Vec<u8>,
+    /// Next record to hand out, and where its params and values start.
+    next: usize,
+    next_param: usize,
+    next_value: usize,
+}
+
+impl Batch {
+    /// An empty batch for up to `events` events with these field names.
+    pub(crate) fn with_capacity(fields: FieldNames, events: usize) -> Self {
+        Batch {
+            recs: Vec::with_capacity(events),
+            params: Vec::with_capacity(events * 3),
+            values: Vec::with_capacity(events * fields.len()),
+            bytes: Vec::with_capacity(events * 64),
+            fields,
+            next: 0,
+            next_param: 0,
+            next_value: 0,
+        }
+    }
+
+    /// An empty batch sized like this one (which is about to be sent).
+    pub(crate) fn sibling(&self) -> Self {
+        let mut b = Batch::with_capacity(self.fields.clone(), self.recs.capacity());
+        b.bytes.reserve(self.bytes.len());
+        b
+    }
+
+    /// Events in the batch (handed out or not).
+    pub(crate) fn len(&self) -> usize {
+        self.recs.len()
+    }
+
+    /// Whether the batch holds no event.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.recs.is_empty()
+    }
+
+    /// Copies the shim's current event in. `name` is the event type name with static storage.
+    pub(crate) fn push(&mut self, raw: &sys::sq_event, name: &'static str) {
+        // SAFETY: the shim guarantees `params`/`fields` point to `nparams`/`nfields` entries
+        // that stay valid until the next call on the inspector; everything is copied here.
+        let (params, values) = unsafe {
+            (
+                slice_or_empty(raw.params, raw.nparams as usize),
+                slice_or_empty(raw.fields, raw.nfields as usize),
+            )
+        };
+        for p in params {
+            // SAFETY: `data` points to `len` bytes of the current event (or is NULL with len 0).
+            let data = unsafe { slice_or_empty(p.data, p.len as usize) };
+            let start = self.bytes.len();
+            self.bytes.extend_from_slice(data);
+            self.params.push(RawParam {
+                // SAFETY: parameter names come from libs' static event table.
+                name: unsafe { crate::ffi::static_str(p.name) },
+                ptype: p.ptype,
+                start,
+                end: self.bytes.len(),
+            });
+        }
+        for v in values {
+            let start = self.bytes.len();
+            let bits = match v.kind {
+                sys::SQ_V_I64 | sys::SQ_V_BOOL => v.i as u64,
+                sys::SQ_V_U64 => v.u,
+                sys::SQ_V_F64 => v.d.to_bits(),
+                sys::SQ_V_STR | sys::SQ_V_JSON => {
+                    // SAFETY: for string kinds `s` points to `len` bytes owned by the inspector.
+                    let b = unsafe { slice_or_empty(v.s as *const u8, v.len as usize) };
+                    self.bytes.extend_from_slice(b);
+                    0
+                }
+                _ => 0,
+            };
+            self.values.push(RawValue {
+                kind: v.kind,
+                bits,
+                start,
+                end: self.bytes.len(),
+            });
+        }
+        self.recs.push(Rec {
+            num: raw.num,
+            ts: raw.ts,
+            tid: raw.tid,
+            cpu: raw.cpu,
+            code: raw.type_,
+            dir: if raw.dir == 0 {
+                Direction::Enter
+            } else {
+                Direction::Exit
+            },
+            is_main_thread: raw.is_main_thread != 0,
+            category: raw.category,
+            name,
+            params_end: self.params.len() as u32,
+            values_end: self.values.len() as u32,
+        });
+    }
+
+    /// The next event not yet handed out, decoded into an owned [`Event`].
+    pub(crate) fn take(&mut self) -> Option<Event> {
+        let r = self.recs.get(self.next)?;
+        self.next += 1;
+        let bytes = &self.bytes;
+        let params = self.params[self.next_param..r.params_end as usize]
+            .iter()
+            .map(|p| Param {
+                name: p.name,
+                ptype: p.ptype,
+                value: decode_param(p.ptype, &bytes[p.start..p.end]),
+            })
+            .collect();
+        let field_values = self.values[self.next_value..r.values_end as usize]
+            .iter()
+            .map(|v| field_value(v, &bytes[v.start..v.end]))
+            .collect();
+        self.next_param = r.params_end as usize;
+        self.next_value = r.values_end as usize;
+        Some(Event {
+            num: r.num,
+            ts: r.ts,
+            tid: r.tid,
+            cpu: r.cpu,
+            code: r.code,
+            name: r.name,
+            direction: r.dir,
+            category: r.category,
+            is_main_thread: r.is_main_thread,
+            params,
+            field_names: self.fields.clone(),
+            field_values,
+        })
+    }
+}
+
+fn field_value(v: &RawValue, b: &[u8]) -> FieldValue {
+    // valid UTF-8 (the common case) is checked by the faster validator, then copied once
+    // (inline, without allocating, up to 24 bytes)
+    let text = || match std::str::from_utf8(b) {
+        Ok(s) => CompactString::from(s),
+        Err(_) => CompactString::from(String::from_utf8_lossy(b)),
+    };
+    match v.kind {
+        sys::SQ_V_I64 => FieldValue::I64(v.bits as i64),
+        sys::SQ_V_U64 => FieldValue::U64(v.bits),
+        sys::SQ_V_F64 => FieldValue::F64(f64::from_bits(v.bits)),
+        sys::SQ_V_BOOL => FieldValue::Bool(v.bits != 0),
+        sys::SQ_V_STR => FieldValue::Str(text()),
+        sys::SQ_V_JSON => {
+            let t = text();
+            serde_json::from_str(t.as_str())
+                .map(FieldValue::Json)
+                .unwrap_or(FieldValue::Str(t))
+        }
+        _ => FieldValue::Null,
+    }
+}
+
+/// # Safety
+/// `p` must be NULL (then `n` is ignored) or point to `n` valid `T`s.
+unsafe fn slice_or_empty<'a, T>(p: *const T, n: usize) -> &'a [T] {
+    if p.is_null() || n == 0 {
+        &[]
+    } else {
+        // SAFETY: guaranteed by the caller.
+        unsafe { std::slice::from_raw_parts(p, n) }
+    }
+}
