@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <cstring>
 #include <memory>
@@ -31,6 +32,7 @@ struct sq_inspector {
 	std::vector<sq_value> values;
 	std::vector<std::string> strings;  // backing storage of string values, one per field
 	std::vector<sq_param> params;
+	std::string argval, argres;  // render_param's scratch buffers
 	std::string filter_string;
 	std::unique_ptr<sinsp_dumper> dumper;
 	Json::FastWriter writer;
@@ -186,7 +188,8 @@ enum direct_kind {
 	D_UID,
 	D_NAME,
 	D_EXEPATH,
-	D_CMDLINE
+	D_CMDLINE,
+	D_ARGS
 };
 
 int direct_kind_of(const std::string& name) {
@@ -200,7 +203,8 @@ int direct_kind_of(const std::string& name) {
 	                                                            {"user.uid", D_UID},
 	                                                            {"proc.name", D_NAME},
 	                                                            {"proc.exepath", D_EXEPATH},
-	                                                            {"proc.cmdline", D_CMDLINE}};
+	                                                            {"proc.cmdline", D_CMDLINE},
+	                                                            {"evt.args", D_ARGS}};
 	for(const auto& k : kinds) {
 		if(name == k.first) {
 			return k.second;
@@ -217,6 +221,215 @@ void set_str(sq_value& out, const std::string& s) {
 	out.kind = SQ_V_STR;
 	out.s = s.data();
 	out.len = (uint32_t)s.size();
+}
+
+template<typename T>
+T read_raw(const uint8_t* p) {
+	T v;
+	memcpy(&v, p, sizeof(T));
+	return v;
+}
+
+void append_i64(std::string& out, int64_t v) {
+	char buf[24];
+	auto r = std::to_chars(buf, buf + sizeof(buf), v);
+	out.append(buf, r.ptr);
+}
+
+// One parameter's text and resolved text as sinsp_evt::get_param_as_str (event.cpp) renders them,
+// for the types whose rendering is mirrored here: integers in decimal, errno values, fds (the
+// fd number resolved through the thread's fd table as render_fd does), strings. Returns false for
+// anything else (dynamic params, other print formats and types), which the caller renders
+// through libsinsp itself. `val`/`res` receive the text and the resolved text ("" when none).
+bool render_param(sinsp_evt* ev, uint32_t j, sinsp_evt::param_fmt bfmt, std::string& val, std::string& res) {
+	const sinsp_evt_param* p = ev->get_param(j);
+	const ppm_param_info* pi = &ev->get_info()->params[j];
+	val.clear();
+	res.clear();
+	if(p->m_len == 0) {
+		val = "NULL";
+		return true;
+	}
+	// SET_NUMERIC_FORMAT: PF_OCT/PF_HEX/PF_10_PADDED_DEC are left to libsinsp; every other print
+	// format is "%" PRId<N> of the value read as the parameter's C type (so PT_UINT32 and
+	// PT_UINT64 print as signed, as printf does there).
+	const bool dec = pi->fmt != PF_OCT && pi->fmt != PF_HEX && pi->fmt != PF_10_PADDED_DEC;
+	const uint8_t* raw = (const uint8_t*)p->m_val;
+	switch(pi->type) {
+	case PT_INT8:
+	case PT_UINT8:
+	case PT_INT16:
+	case PT_UINT16:
+	case PT_INT32:
+	case PT_UINT32:
+	case PT_INT64:
+	case PT_UINT64: {
+		if(!dec) {
+			return false;
+		}
+		int64_t v;
+		switch(pi->type) {
+		case PT_INT8:
+			if(p->m_len != 1) return false;
+			v = read_raw<int8_t>(raw);
+			break;
+		case PT_UINT8:
+			if(p->m_len != 1) return false;
+			v = read_raw<uint8_t>(raw);
+			break;
+		case PT_INT16:
+			if(p->m_len != 2) return false;
+			v = read_raw<int16_t>(raw);
+			break;
+		case PT_UINT16:
+			if(p->m_len != 2) return false;
+			v = read_raw<uint16_t>(raw);
+			break;
+		case PT_INT32:
+		case PT_UINT32:
+			if(p->m_len != 4) return false;
+			v = read_raw<int32_t>(raw);
+			break;
+		default:
+			if(p->m_len != 8) return false;
+			v = read_raw<int64_t>(raw);
+			break;
+		}
+		append_i64(val, v);
+		return true;
+	}
+	case PT_ERRNO: {
+		if(p->m_len != 8) return false;
+		int64_t v = read_raw<int64_t>(raw);
+		append_i64(val, v);
+		if(v < 0) {
+			res = sinsp_utils::errno_to_str((int32_t)v);
+		}
+		return true;
+	}
+	case PT_FD: {  // render_fd
+		if(p->m_len != 8) return false;
+		int64_t fd = read_raw<int64_t>(raw);
+		append_i64(val, fd);
+		sinsp_threadinfo* ti = ev->get_thread_info();
+		if(ti == nullptr) {
+			return true;
+		}
+		if(fd >= 0) {
+			sinsp_fdinfo* fi = ti->get_fd(fd);
+			if(fi == nullptr) {
+				return true;
+			}
+			char ipproto = 0;
+			if(fi->m_type == SCAP_FD_IPV4_SOCK || fi->m_type == SCAP_FD_IPV6_SOCK ||
+			   fi->m_type == SCAP_FD_IPV4_SERVSOCK || fi->m_type == SCAP_FD_IPV6_SERVSOCK) {
+				switch(fi->get_l4proto()) {
+				case SCAP_L4_TCP:
+					ipproto = 't';
+					break;
+				case SCAP_L4_UDP:
+					ipproto = 'u';
+					break;
+				case SCAP_L4_ICMP:
+					ipproto = 'i';
+					break;
+				case SCAP_L4_RAW:
+					ipproto = 'r';
+					break;
+				default:
+					break;
+				}
+			}
+			res += '<';
+			// typestr is a C string: an empty type char (PF_SIMPLE) hides the protocol too
+			if(!(bfmt & sinsp_evt::PF_SIMPLE)) {
+				char tch = fi->get_typechar();
+				if(tch != 0) {
+					res += tch;
+					if(ipproto != 0) {
+						res += ipproto;
+					}
+				}
+			}
+			res += '>';
+			for(char c : fi->m_name) {  // sanitize_string
+				if(!g_invalidchar()(c)) {
+					res += c;
+				}
+			}
+		} else if(fd == PPM_AT_FDCWD) {
+			res = "AT_FDCWD";
+		} else {
+			res = sinsp_utils::errno_to_str((int32_t)fd);
+		}
+		return true;
+	}
+	case PT_CHARBUF: {  // "%s": up to the first NUL, which must be inside the parameter
+		const void* nul = memchr(p->m_val, 0, p->m_len);
+		if(nul == nullptr) {
+			return false;
+		}
+		val.append(p->m_val, (const char*)nul - p->m_val);
+		return true;
+	}
+	default:
+		return false;
+	}
+}
+
+// Leaves the event's parameter string storage as get_param_as_str would have left it after
+// rendering the text `v`. libsinsp's parser reads that storage back on some later events
+// (parsers.cpp names some sockets with a get_param_as_str() call that, for some tuples, writes
+// nothing and returns what an earlier call left there), so the fast path must not change it.
+void store_paramstr(sinsp_evt* ev, const std::string& v) {
+	std::vector<char>& st = ev->get_paramstr_storage();
+	if(v.size() + 1 > st.size()) {
+		st.resize(v.size() + 1);
+	}
+	memcpy(st.data(), v.c_str(), v.size() + 1);
+}
+
+// evt.args as sinsp_filter_check_event's TYPE_ARGS builds it: "name=value" or
+// "name=value(resolved)" per parameter, space separated; nothing for generic events.
+void render_args(sq_inspector* h, sinsp_evt* ev, std::string& out) {
+	out.clear();
+	uint16_t t = ev->get_type();
+	if(t == PPME_GENERIC_E || t == PPME_GENERIC_X) {
+		return;
+	}
+	const sinsp_evt::param_fmt bfmt = h->inspector.get_buffer_format();
+	uint32_t n = ev->get_num_params();
+	bool pending = false;  // h->argval not yet in the event's storage
+	for(uint32_t j = 0; j < n; j++) {
+		const char* val;
+		const char* res;
+		if(render_param(ev, j, bfmt, h->argval, h->argres)) {
+			val = h->argval.c_str();
+			res = h->argres.c_str();
+			pending = true;
+		} else {
+			if(pending) {
+				store_paramstr(ev, h->argval);
+				pending = false;
+			}
+			val = ev->get_param_as_str(j, &res, bfmt);
+		}
+		out += ev->get_param_name(j);
+		out += '=';
+		out += val;
+		if(res[0] != 0) {
+			out += '(';
+			out += res;
+			out += ')';
+		}
+		out += ' ';
+	}
+	if(pending) {
+		store_paramstr(ev, h->argval);
+	}
+	if(!out.empty()) {
+		out.pop_back();
+	}
 }
 
 // `name` is the event name sq_next already resolved exactly as evt.type does.
@@ -246,6 +459,10 @@ void extract_direct(sq_inspector* h, size_t i, sinsp_evt* ev, sinsp_threadinfo* 
 	case D_TID:
 		out.kind = should_extract_xid(ev->get_tid()) ? SQ_V_I64 : SQ_V_NULL;
 		out.i = ev->get_tid();
+		return;
+	case D_ARGS:
+		render_args(h, ev, h->strings[i]);
+		set_str(out, h->strings[i]);
 		return;
 	default:
 		break;
@@ -285,13 +502,6 @@ void extract_direct(sq_inspector* h, size_t i, sinsp_evt* ev, sinsp_threadinfo* 
 		out.kind = SQ_V_NULL;
 		return;
 	}
-}
-
-template<typename T>
-T read_raw(const uint8_t* p) {
-	T v;
-	memcpy(&v, p, sizeof(T));
-	return v;
 }
 
 // What sinsp_filter_check::tojson() yields, for the common types, without building a
