@@ -10,7 +10,7 @@
 use compact_str::CompactString;
 use sinsp_sys as sys;
 
-use crate::event::{decode_param, Direction, Event, FieldNames, FieldValue, Param};
+use crate::event::{decode_param, event_table, Direction, Event, FieldNames, FieldValue, Param};
 
 /// One event's header; its parameters and field values are the next ranges of the batch's
 /// `params` and `values`.
@@ -98,14 +98,21 @@ impl Batch {
                 slice_or_empty(raw.fields, raw.nfields as usize),
             )
         };
-        for p in params {
+        // The shim's parameter names are the event table's: taken from our copy of it (already
+        // `&'static str`), not converted from C strings per event.
+        let names = event_table().get(raw.type_ as usize).map(|i| &i.params);
+        for (j, p) in params.iter().enumerate() {
             // SAFETY: `data` points to `len` bytes of the current event (or is NULL with len 0).
             let data = unsafe { slice_or_empty(p.data, p.len as usize) };
             let start = self.bytes.len();
             self.bytes.extend_from_slice(data);
-            self.params.push(RawParam {
+            let name = match names.and_then(|n| n.get(j)) {
+                Some(info) if info.ptype == p.ptype => info.name,
                 // SAFETY: parameter names come from libs' static event table.
-                name: unsafe { crate::ffi::static_str(p.name) },
+                _ => unsafe { crate::ffi::static_str(p.name) },
+            };
+            self.params.push(RawParam {
+                name,
                 ptype: p.ptype,
                 start,
                 end: self.bytes.len(),

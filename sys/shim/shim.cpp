@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <array>
 #include <charconv>
 #include <chrono>
 #include <cstring>
@@ -189,7 +190,8 @@ enum direct_kind {
 	D_NAME,
 	D_EXEPATH,
 	D_CMDLINE,
-	D_ARGS
+	D_ARGS,
+	D_CATEGORY
 };
 
 int direct_kind_of(const std::string& name) {
@@ -204,7 +206,8 @@ int direct_kind_of(const std::string& name) {
 	                                                            {"proc.name", D_NAME},
 	                                                            {"proc.exepath", D_EXEPATH},
 	                                                            {"proc.cmdline", D_CMDLINE},
-	                                                            {"evt.args", D_ARGS}};
+	                                                            {"evt.args", D_ARGS},
+	                                                            {"evt.category", D_CATEGORY}};
 	for(const auto& k : kinds) {
 		if(name == k.first) {
 			return k.second;
@@ -234,6 +237,82 @@ void append_i64(std::string& out, int64_t v) {
 	char buf[24];
 	auto r = std::to_chars(buf, buf + sizeof(buf), v);
 	out.append(buf, r.ptr);
+}
+
+// evt.category: sinsp_filtercheck_event.cpp TYPE_CATEGORY's names.
+const char* category_name(sinsp_evt* ev) {
+	sinsp_evt::category cat;
+	ev->get_category(&cat);
+	switch(cat.m_category) {
+	case EC_UNKNOWN:
+		return "unknown";
+	case EC_OTHER:
+		return "other";
+	case EC_FILE:
+		return "file";
+	case EC_NET:
+		return "net";
+	case EC_IPC:
+		return "IPC";
+	case EC_MEMORY:
+		return "memory";
+	case EC_PROCESS:
+		return "process";
+	case EC_SLEEP:
+		return "sleep";
+	case EC_SYSTEM:
+		return "system";
+	case EC_SIGNAL:
+		return "signal";
+	case EC_USER:
+		return "user";
+	case EC_TIME:
+		return "time";
+	case EC_PROCESSING:
+		return "processing";
+	case EC_IO_READ:
+	case EC_IO_WRITE:
+	case EC_IO_OTHER:
+		switch(cat.m_subcategory) {
+		case sinsp_evt::SC_FILE:
+			return "file";
+		case sinsp_evt::SC_NET:
+			return "net";
+		case sinsp_evt::SC_IPC:
+			return "ipc";
+		default:
+			return "unknown";
+		}
+	case EC_WAIT:
+		return "wait";
+	case EC_SCHEDULER:
+		return "scheduler";
+	case EC_INTERNAL:
+		return "internal";
+	case EC_SYSCALL:
+		return "syscall";
+	case EC_TRACEPOINT:
+		return "tracepoint";
+	case EC_PLUGIN:
+		return "plugin";
+	case EC_METAEVENT:
+		return "meta";
+	default:
+		return "unknown";
+	}
+}
+
+// sanitize_string's test (g_invalidchar: !isprint) as a table, filled by isprint itself once,
+// so it follows the same locale without a libc call per character.
+bool printable(char c) {
+	static const auto table = [] {
+		std::array<bool, 256> t{};
+		for(int i = 0; i < 256; i++) {
+			t[i] = isprint(i) != 0;
+		}
+		return t;
+	}();
+	return table[(unsigned char)c];
 }
 
 // One parameter's text and resolved text as sinsp_evt::get_param_as_str (event.cpp) renders them,
@@ -353,7 +432,7 @@ bool render_param(sinsp_evt* ev, uint32_t j, sinsp_evt::param_fmt bfmt, std::str
 			}
 			res += '>';
 			for(char c : fi->m_name) {  // sanitize_string
-				if(!g_invalidchar()(c)) {
+				if(printable(c)) {
 					res += c;
 				}
 			}
@@ -463,6 +542,11 @@ void extract_direct(sq_inspector* h, size_t i, sinsp_evt* ev, sinsp_threadinfo* 
 	case D_ARGS:
 		render_args(h, ev, h->strings[i]);
 		set_str(out, h->strings[i]);
+		return;
+	case D_CATEGORY:
+		out.kind = SQ_V_STR;
+		out.s = category_name(ev);
+		out.len = (uint32_t)strlen(out.s);
 		return;
 	default:
 		break;
