@@ -74,6 +74,11 @@ fn main() {
     g.bench_function("shim_bare_loop", |b| {
         b.iter(|| bench::shim_loop(&engine, None, 0, Duration::ZERO).unwrap())
     });
+    g.bench_function("shim_extract_default_fields", |b| {
+        b.iter(|| {
+            bench::extract_loop(&engine, None, sinspqa::DEFAULT_FIELDS, 0, Duration::ZERO).unwrap()
+        })
+    });
     g.bench_function("consumer_no_fields", |b| {
         b.iter(|| consume(&file, &[], false))
     });
@@ -108,10 +113,12 @@ fn main() {
             ("consumer_default_fields", "sinsp_example_json"),
             ("consumer_default_fields_json", "sinsp_example_json"),
             ("consumer_no_fields", "shim_bare_loop"),
+            ("consumer_default_fields", "shim_extract_default_fields"),
         ],
         &[
             "raw_libsinsp_loop",
             "shim_bare_loop",
+            "shim_extract_default_fields",
             "consumer_no_fields",
             "consumer_default_fields",
             "consumer_default_fields_json",

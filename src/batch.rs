@@ -28,19 +28,19 @@ struct Rec {
     values_end: u32,
 }
 
+/// A parameter: its index in the event type's table entry, type, and bytes.
 struct RawParam {
-    name: &'static str,
-    ptype: u32,
-    start: usize,
-    end: usize,
+    index: u16,
+    ptype: u16,
+    start: u32,
+    len: u32,
 }
 
-/// A field value: numbers inline, strings as a range of `bytes`.
+/// A field value: numbers inline in `bits`, strings as `len` bytes of `bytes` from `bits`.
 struct RawValue {
     kind: u32,
+    len: u32,
     bits: u64,
-    start: usize,
-    end: usize,
 }
 
 /// Up to [`Batch::capacity`] events in flat buffers.
@@ -78,6 +78,27 @@ impl Batch {
         b
     }
 
+    /// Empties the batch for reuse, keeping its buffers.
+    pub(crate) fn reset(&mut self) {
+        self.recs.clear();
+        self.params.clear();
+        self.values.clear();
+        self.bytes.clear();
+        self.next = 0;
+        self.next_param = 0;
+        self.next_value = 0;
+    }
+
+    /// Whether this batch was made for these field names (a recycled batch must be).
+    pub(crate) fn has_fields(&self, fields: &FieldNames) -> bool {
+        std::sync::Arc::ptr_eq(&self.fields, fields)
+    }
+
+    /// The field names of the batch's events.
+    pub(crate) fn fields(&self) -> &FieldNames {
+        &self.fields
+    }
+
     /// Events in the batch (handed out or not).
     pub(crate) fn len(&self) -> usize {
         self.recs.len()
@@ -98,45 +119,36 @@ impl Batch {
                 slice_or_empty(raw.fields, raw.nfields as usize),
             )
         };
-        // The shim's parameter names are the event table's: taken from our copy of it (already
-        // `&'static str`), not converted from C strings per event.
-        let names = event_table().get(raw.type_ as usize).map(|i| &i.params);
         for (j, p) in params.iter().enumerate() {
             // SAFETY: `data` points to `len` bytes of the current event (or is NULL with len 0).
             let data = unsafe { slice_or_empty(p.data, p.len as usize) };
-            let start = self.bytes.len();
+            let start = self.bytes.len() as u32;
             self.bytes.extend_from_slice(data);
-            let name = match names.and_then(|n| n.get(j)) {
-                Some(info) if info.ptype == p.ptype => info.name,
-                // SAFETY: parameter names come from libs' static event table.
-                _ => unsafe { crate::ffi::static_str(p.name) },
-            };
             self.params.push(RawParam {
-                name,
-                ptype: p.ptype,
+                index: j as u16,
+                ptype: p.ptype as u16,
                 start,
-                end: self.bytes.len(),
+                len: data.len() as u32,
             });
         }
         for v in values {
-            let start = self.bytes.len();
-            let bits = match v.kind {
-                sys::SQ_V_I64 | sys::SQ_V_BOOL => v.i as u64,
-                sys::SQ_V_U64 => v.u,
-                sys::SQ_V_F64 => v.d.to_bits(),
+            let (bits, len) = match v.kind {
+                sys::SQ_V_I64 | sys::SQ_V_BOOL => (v.i as u64, 0),
+                sys::SQ_V_U64 => (v.u, 0),
+                sys::SQ_V_F64 => (v.d.to_bits(), 0),
                 sys::SQ_V_STR | sys::SQ_V_JSON => {
                     // SAFETY: for string kinds `s` points to `len` bytes owned by the inspector.
                     let b = unsafe { slice_or_empty(v.s as *const u8, v.len as usize) };
+                    let start = self.bytes.len() as u64;
                     self.bytes.extend_from_slice(b);
-                    0
+                    (start, b.len() as u32)
                 }
-                _ => 0,
+                _ => (0, 0),
             };
             self.values.push(RawValue {
                 kind: v.kind,
+                len,
                 bits,
-                start,
-                end: self.bytes.len(),
             });
         }
         self.recs.push(Rec {
@@ -163,17 +175,27 @@ impl Batch {
         let r = self.recs.get(self.next)?;
         self.next += 1;
         let bytes = &self.bytes;
+        // parameter names are the event table's (`&'static str`), looked up here
+        let names = event_table().get(r.code as usize).map(|i| &i.params);
         let params = self.params[self.next_param..r.params_end as usize]
             .iter()
-            .map(|p| Param {
-                name: p.name,
-                ptype: p.ptype,
-                value: decode_param(p.ptype, &bytes[p.start..p.end]),
+            .map(|p| {
+                let b = &bytes[p.start as usize..(p.start + p.len) as usize];
+                Param {
+                    name: names
+                        .and_then(|n| n.get(p.index as usize))
+                        .map_or("?", |i| i.name),
+                    ptype: p.ptype as u32,
+                    value: decode_param(p.ptype as u32, b),
+                }
             })
             .collect();
         let field_values = self.values[self.next_value..r.values_end as usize]
             .iter()
-            .map(|v| field_value(v, &bytes[v.start..v.end]))
+            .map(|v| {
+                let start = if v.len > 0 { v.bits as usize } else { 0 };
+                field_value(v, &bytes[start..start + v.len as usize])
+            })
             .collect();
         self.next_param = r.params_end as usize;
         self.next_value = r.values_end as usize;

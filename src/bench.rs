@@ -30,7 +30,7 @@ impl LoopResult {
     }
 }
 
-fn open(engine: &Engine, filter: Option<&str>) -> Result<Inspector> {
+fn open(engine: &Engine, filter: Option<&str>, fields: &[String]) -> Result<Inspector> {
     let mut insp = Inspector::new().map_err(|e| Error::Libs(e.message))?;
     if let Some(f) = filter {
         insp.set_filter(f).map_err(|e| Error::InvalidFilter {
@@ -38,7 +38,8 @@ fn open(engine: &Engine, filter: Option<&str>) -> Result<Inspector> {
             message: e.message,
         })?;
     }
-    insp.set_fields(&[]).map_err(|e| Error::Libs(e.message))?;
+    insp.set_fields(fields)
+        .map_err(|e| Error::Libs(e.message))?;
     engine.open(
         &mut insp,
         &OpenOptions {
@@ -58,10 +59,11 @@ fn open(engine: &Engine, filter: Option<&str>) -> Result<Inspector> {
 fn measure(
     engine: &Engine,
     filter: Option<&str>,
+    fields: &[String],
     count: impl FnOnce(&mut Inspector, Instant) -> Result<u64>,
 ) -> Result<LoopResult> {
     let _slot = LiveSlot::acquire(engine)?;
-    let mut insp = open(engine, filter)?;
+    let mut insp = open(engine, filter, fields)?;
     let t = Instant::now();
     let events = count(&mut insp, t)?;
     let elapsed = t.elapsed();
@@ -82,7 +84,7 @@ pub fn raw_loop(
     max_events: u64,
     max: Duration,
 ) -> Result<LoopResult> {
-    measure(engine, filter, |insp, _| {
+    measure(engine, filter, &[], |insp, _| {
         insp.count_loop(max_events, max)
             .map_err(|e| Error::Libs(e.message))
     })
@@ -95,7 +97,21 @@ pub fn shim_loop(
     max_events: u64,
     max: Duration,
 ) -> Result<LoopResult> {
-    measure(engine, filter, |insp, t| {
+    extract_loop(engine, filter, &[], max_events, max)
+}
+
+/// The shim loop with `fields` extracted by the shim on every event (libsinsp's state is only
+/// valid until the next event, so this is the part of the capture thread's work that cannot move
+/// to the consumer), nothing copied out or built in Rust.
+pub fn extract_loop(
+    engine: &Engine,
+    filter: Option<&str>,
+    fields: &[&str],
+    max_events: u64,
+    max: Duration,
+) -> Result<LoopResult> {
+    let fields: Vec<String> = fields.iter().map(|f| f.to_string()).collect();
+    measure(engine, filter, &fields, |insp, t| {
         let mut n = 0u64;
         let mut i = 0u64;
         loop {

@@ -151,6 +151,9 @@ impl CaptureBuilder {
         // Events travel in batches: the capacity in events becomes a capacity in batches.
         let batches = (self.channel_capacity / self.channel_capacity.clamp(1, BATCH)).max(1);
         let (etx, erx) = bounded(batches);
+        // Drained batches go back to the capture thread, which refills their buffers (warm, no
+        // allocation) instead of allocating new ones; bounded like the event channel.
+        let (rtx, rrx) = bounded(batches.min(8));
         let (ready_tx, ready_rx) = bounded::<Result<()>>(1);
         let shared = Arc::new(Shared::default());
         let engine = self.engine.clone();
@@ -158,11 +161,11 @@ impl CaptureBuilder {
         let fields: FieldNames = self.fields.clone().into();
         let thread = std::thread::Builder::new()
             .name(format!("sinspqa-{}", engine.name()))
-            .spawn(move || run(self, fields, etx, ready_tx, sh))?;
+            .spawn(move || run(self, fields, etx, rrx, ready_tx, sh))?;
         match ready_rx.recv() {
             Ok(Ok(())) => Ok(Capture {
                 engine,
-                events: Events::new(erx),
+                events: Events::new(erx, Some(rtx)),
                 shared,
                 thread: Some(thread),
             }),
@@ -222,19 +225,21 @@ impl From<Vec<Event>> for Chunk {
 /// (each batch goes to one of them) and keep their own current batch.
 pub struct Events {
     rx: Receiver<Chunk>,
+    recycle: Option<Sender<Batch>>,
     local: RefCell<Option<Chunk>>,
 }
 
 impl Clone for Events {
     fn clone(&self) -> Self {
-        Events::new(self.rx.clone())
+        Events::new(self.rx.clone(), self.recycle.clone())
     }
 }
 
 impl Events {
-    pub(crate) fn new(rx: Receiver<Chunk>) -> Self {
+    pub(crate) fn new(rx: Receiver<Chunk>, recycle: Option<Sender<Batch>>) -> Self {
         Events {
             rx,
+            recycle,
             local: RefCell::new(None),
         }
     }
@@ -243,7 +248,10 @@ impl Events {
         let mut local = self.local.borrow_mut();
         let ev = local.as_mut()?.take();
         if ev.is_none() {
-            *local = None;
+            if let (Some(Chunk::Raw(mut b)), Some(r)) = (local.take(), &self.recycle) {
+                b.reset();
+                let _ = r.try_send(b); // full or capture ended: dropped here
+            }
         }
         ev
     }
@@ -492,6 +500,7 @@ fn run(
     b: CaptureBuilder,
     fields: FieldNames,
     tx: Sender<Chunk>,
+    recycled: Receiver<Batch>,
     ready: Sender<Result<()>>,
     sh: Arc<Shared>,
 ) {
@@ -539,14 +548,14 @@ fn run(
             }
             Ok(Next::Timeout) => {
                 // The source is idle: hand over what we have now.
-                flush(&mut batch, &tx, live, &sh);
+                flush(&mut batch, &tx, &recycled, live, &sh);
                 continue;
             }
             Ok(Next::Filtered) => {
                 sh.filtered.fetch_add(1, Ordering::Relaxed);
                 // A busy source that the filter mostly rejects must not hold events back long.
                 if tick && !batch.is_empty() && batch_started.elapsed() >= MAX_BATCH_DELAY {
-                    flush(&mut batch, &tx, live, &sh);
+                    flush(&mut batch, &tx, &recycled, live, &sh);
                 }
                 continue;
             }
@@ -558,10 +567,10 @@ fn run(
         }
         sh.seen.fetch_add(1, Ordering::Relaxed);
         if batch.len() >= batch_size || (tick && batch_started.elapsed() >= MAX_BATCH_DELAY) {
-            flush(&mut batch, &tx, live, &sh);
+            flush(&mut batch, &tx, &recycled, live, &sh);
         }
     }
-    flush(&mut batch, &tx, live, &sh);
+    flush(&mut batch, &tx, &recycled, live, &sh);
     if live {
         refresh_driver_stats(&mut insp, &sh);
     }
@@ -588,12 +597,22 @@ const MAX_BATCH_DELAY: Duration = Duration::from_millis(5);
 /// Hands the batch over. Live: never blocks (a full channel drops the batch, counted per event
 /// as consumer drops). Replay: waits for room, unless the capture is stopping or finishing with
 /// nobody receiving.
-fn flush(batch: &mut Batch, tx: &Sender<Chunk>, live: bool, sh: &Shared) {
+fn flush(
+    batch: &mut Batch,
+    tx: &Sender<Chunk>,
+    recycled: &Receiver<Batch>,
+    live: bool,
+    sh: &Shared,
+) {
     if batch.is_empty() {
         return;
     }
     let n = batch.len() as u64;
-    let full = Chunk::Raw(std::mem::replace(batch, batch.sibling()));
+    let next = match recycled.try_recv() {
+        Ok(b) if b.has_fields(batch.fields()) => b,
+        _ => batch.sibling(),
+    };
+    let full = Chunk::Raw(std::mem::replace(batch, next));
     let delivered = if live {
         tx.try_send(full).is_ok()
     } else {

@@ -191,7 +191,8 @@ enum direct_kind {
 	D_EXEPATH,
 	D_CMDLINE,
 	D_ARGS,
-	D_CATEGORY
+	D_CATEGORY,
+	D_FDNAME
 };
 
 int direct_kind_of(const std::string& name) {
@@ -207,7 +208,8 @@ int direct_kind_of(const std::string& name) {
 	                                                            {"proc.exepath", D_EXEPATH},
 	                                                            {"proc.cmdline", D_CMDLINE},
 	                                                            {"evt.args", D_ARGS},
-	                                                            {"evt.category", D_CATEGORY}};
+	                                                            {"evt.category", D_CATEGORY},
+	                                                            {"fd.name", D_FDNAME}};
 	for(const auto& k : kinds) {
 		if(name == k.first) {
 			return k.second;
@@ -302,9 +304,10 @@ const char* category_name(sinsp_evt* ev) {
 	}
 }
 
-// sanitize_string's test (g_invalidchar: !isprint) as a table, filled by isprint itself once,
-// so it follows the same locale without a libc call per character.
-bool printable(char c) {
+// Appends `in` without the characters sanitize_string removes (g_invalidchar: !isprint). The
+// test is a table filled by isprint itself once, so it follows the same locale without a libc
+// call per character.
+void append_sanitized(std::string& out, const std::string& in) {
 	static const auto table = [] {
 		std::array<bool, 256> t{};
 		for(int i = 0; i < 256; i++) {
@@ -312,7 +315,14 @@ bool printable(char c) {
 		}
 		return t;
 	}();
-	return table[(unsigned char)c];
+	const size_t start = out.size();
+	out.resize(start + in.size());
+	char* d = &out[start];
+	for(char c : in) {
+		*d = c;
+		d += table[(unsigned char)c];
+	}
+	out.resize(d - out.data());
 }
 
 // One parameter's text and resolved text as sinsp_evt::get_param_as_str (event.cpp) renders them,
@@ -320,14 +330,24 @@ bool printable(char c) {
 // fd number resolved through the thread's fd table as render_fd does), strings. Returns false for
 // anything else (dynamic params, other print formats and types), which the caller renders
 // through libsinsp itself. `val`/`res` receive the text and the resolved text ("" when none).
-bool render_param(sinsp_evt* ev, uint32_t j, sinsp_evt::param_fmt bfmt, std::string& val, std::string& res) {
+enum render_outcome {
+	R_FALLBACK,  // not handled: render with get_param_as_str
+	R_SCRATCH,   // text in `val` (not yet in the event's storage)
+	R_STORED,    // text already in the event's storage, as libsinsp leaves it
+};
+
+render_outcome render_param(sinsp_evt* ev,
+                            uint32_t j,
+                            sinsp_evt::param_fmt bfmt,
+                            std::string& val,
+                            std::string& res) {
 	const sinsp_evt_param* p = ev->get_param(j);
 	const ppm_param_info* pi = &ev->get_info()->params[j];
 	val.clear();
 	res.clear();
 	if(p->m_len == 0) {
 		val = "NULL";
-		return true;
+		return R_SCRATCH;
 	}
 	// SET_NUMERIC_FORMAT: PF_OCT/PF_HEX/PF_10_PADDED_DEC are left to libsinsp; every other print
 	// format is "%" PRId<N> of the value read as the parameter's C type (so PT_UINT32 and
@@ -344,60 +364,60 @@ bool render_param(sinsp_evt* ev, uint32_t j, sinsp_evt::param_fmt bfmt, std::str
 	case PT_INT64:
 	case PT_UINT64: {
 		if(!dec) {
-			return false;
+			return R_FALLBACK;
 		}
 		int64_t v;
 		switch(pi->type) {
 		case PT_INT8:
-			if(p->m_len != 1) return false;
+			if(p->m_len != 1) return R_FALLBACK;
 			v = read_raw<int8_t>(raw);
 			break;
 		case PT_UINT8:
-			if(p->m_len != 1) return false;
+			if(p->m_len != 1) return R_FALLBACK;
 			v = read_raw<uint8_t>(raw);
 			break;
 		case PT_INT16:
-			if(p->m_len != 2) return false;
+			if(p->m_len != 2) return R_FALLBACK;
 			v = read_raw<int16_t>(raw);
 			break;
 		case PT_UINT16:
-			if(p->m_len != 2) return false;
+			if(p->m_len != 2) return R_FALLBACK;
 			v = read_raw<uint16_t>(raw);
 			break;
 		case PT_INT32:
 		case PT_UINT32:
-			if(p->m_len != 4) return false;
+			if(p->m_len != 4) return R_FALLBACK;
 			v = read_raw<int32_t>(raw);
 			break;
 		default:
-			if(p->m_len != 8) return false;
+			if(p->m_len != 8) return R_FALLBACK;
 			v = read_raw<int64_t>(raw);
 			break;
 		}
 		append_i64(val, v);
-		return true;
+		return R_SCRATCH;
 	}
 	case PT_ERRNO: {
-		if(p->m_len != 8) return false;
+		if(p->m_len != 8) return R_FALLBACK;
 		int64_t v = read_raw<int64_t>(raw);
 		append_i64(val, v);
 		if(v < 0) {
 			res = sinsp_utils::errno_to_str((int32_t)v);
 		}
-		return true;
+		return R_SCRATCH;
 	}
 	case PT_FD: {  // render_fd
-		if(p->m_len != 8) return false;
+		if(p->m_len != 8) return R_FALLBACK;
 		int64_t fd = read_raw<int64_t>(raw);
 		append_i64(val, fd);
 		sinsp_threadinfo* ti = ev->get_thread_info();
 		if(ti == nullptr) {
-			return true;
+			return R_SCRATCH;
 		}
 		if(fd >= 0) {
 			sinsp_fdinfo* fi = ti->get_fd(fd);
 			if(fi == nullptr) {
-				return true;
+				return R_SCRATCH;
 			}
 			char ipproto = 0;
 			if(fi->m_type == SCAP_FD_IPV4_SOCK || fi->m_type == SCAP_FD_IPV6_SOCK ||
@@ -431,28 +451,50 @@ bool render_param(sinsp_evt* ev, uint32_t j, sinsp_evt::param_fmt bfmt, std::str
 				}
 			}
 			res += '>';
-			for(char c : fi->m_name) {  // sanitize_string
-				if(printable(c)) {
-					res += c;
-				}
-			}
+			append_sanitized(res, fi->m_name);
 		} else if(fd == PPM_AT_FDCWD) {
 			res = "AT_FDCWD";
 		} else {
 			res = sinsp_utils::errno_to_str((int32_t)fd);
 		}
-		return true;
+		return R_SCRATCH;
+	}
+	case PT_BYTEBUF: {  // written where libsinsp writes it, growing the storage as it does
+		std::vector<char>& st = ev->get_paramstr_storage();
+		uint32_t blen;
+		while(true) {
+			blen = binary_buffer_to_string(&st[0], p->m_val, (uint32_t)st.size() - 1, p->m_len, bfmt);
+			if(blen >= st.size() - 1) {
+				st.resize(st.size() * 2);
+				continue;
+			}
+			break;
+		}
+		uint32_t maxlen = ev->get_inspector()->get_max_evt_output_len();
+		if(maxlen != 0 && blen > maxlen && bfmt == sinsp_evt::PF_NORMAL) {
+			uint32_t real_len = std::min(blen, maxlen);
+			ev->set_rawbuf_str_len(real_len);
+			if(real_len > 3) {
+				st[real_len - 3] = '.';
+				st[real_len - 2] = '.';
+				st[real_len - 1] = '.';
+			}
+			st[real_len] = 0;
+		} else {
+			ev->set_rawbuf_str_len(blen);
+		}
+		return R_STORED;
 	}
 	case PT_CHARBUF: {  // "%s": up to the first NUL, which must be inside the parameter
 		const void* nul = memchr(p->m_val, 0, p->m_len);
 		if(nul == nullptr) {
-			return false;
+			return R_FALLBACK;
 		}
 		val.append(p->m_val, (const char*)nul - p->m_val);
-		return true;
+		return R_SCRATCH;
 	}
 	default:
-		return false;
+		return R_FALLBACK;
 	}
 }
 
@@ -482,10 +524,15 @@ void render_args(sq_inspector* h, sinsp_evt* ev, std::string& out) {
 	for(uint32_t j = 0; j < n; j++) {
 		const char* val;
 		const char* res;
-		if(render_param(ev, j, bfmt, h->argval, h->argres)) {
+		render_outcome r = render_param(ev, j, bfmt, h->argval, h->argres);
+		if(r == R_SCRATCH) {
 			val = h->argval.c_str();
 			res = h->argres.c_str();
 			pending = true;
+		} else if(r == R_STORED) {
+			val = ev->get_paramstr_storage().data();
+			res = "";
+			pending = false;
 		} else {
 			if(pending) {
 				store_paramstr(ev, h->argval);
@@ -510,6 +557,38 @@ void render_args(sq_inspector* h, sinsp_evt* ev, std::string& out) {
 		out.pop_back();
 	}
 }
+
+// fd.name as sinsp_filtercheck_fd.cpp extracts it when the event's fd is in the fd table
+// (extract_fd, then TYPE_FDNAME: the fd's name, sanitised). Returns false where libsinsp reads
+// the name from the event's parameters instead (no fd info, failed connect): the caller then
+// runs the filtercheck itself. `null` is set when libsinsp extracts nothing.
+bool direct_fdname(sinsp_evt* ev, std::string& out, bool& null) {
+	null = false;
+	if(!(ev->get_info_flags() & (EF_CREATES_FD | EF_USES_FD | EF_DESTROYS_FD))) {
+		null = true;
+		return true;
+	}
+	sinsp_threadinfo* ti = ev->get_thread_info();
+	if(ti == nullptr) {
+		null = true;
+		return true;
+	}
+	if(ev->get_type() == PPME_SOCKET_CONNECT_X && ev->get_syscall_return_value() < 0) {
+		return false;
+	}
+	sinsp_fdinfo* fi = ev->get_fd_info();
+	if(fi == nullptr && ti->m_lastevent_fd != -1) {
+		fi = ti->get_fd(ti->m_lastevent_fd);
+	}
+	if(fi == nullptr) {
+		return false;
+	}
+	out.clear();
+	append_sanitized(out, fi->m_name);
+	return true;
+}
+
+void extract_fast(sq_inspector* h, size_t i, sinsp_evt* ev);
 
 // `name` is the event name sq_next already resolved exactly as evt.type does.
 void extract_direct(sq_inspector* h, size_t i, sinsp_evt* ev, sinsp_threadinfo* ti, const char* name) {
@@ -543,6 +622,17 @@ void extract_direct(sq_inspector* h, size_t i, sinsp_evt* ev, sinsp_threadinfo* 
 		render_args(h, ev, h->strings[i]);
 		set_str(out, h->strings[i]);
 		return;
+	case D_FDNAME: {
+		bool null;
+		if(!direct_fdname(ev, h->strings[i], null)) {
+			extract_fast(h, i, ev);  // fd.name is one of the fast-path fields
+		} else if(null) {
+			out.kind = SQ_V_NULL;
+		} else {
+			set_str(out, h->strings[i]);
+		}
+		return;
+	}
 	case D_CATEGORY:
 		out.kind = SQ_V_STR;
 		out.s = category_name(ev);
