@@ -528,6 +528,7 @@ fn run(
     let mut batch_started = Instant::now();
 
     let mut iteration = 0u64;
+    let mut seen = 0u64;
     loop {
         if sh.stop.load(Ordering::Relaxed) {
             break;
@@ -548,29 +549,32 @@ fn run(
             }
             Ok(Next::Timeout) => {
                 // The source is idle: hand over what we have now.
-                flush(&mut batch, &tx, &recycled, live, &sh);
+                flush(&mut batch, &tx, &recycled, live, &sh, seen);
                 continue;
             }
             Ok(Next::Filtered) => {
                 sh.filtered.fetch_add(1, Ordering::Relaxed);
                 // A busy source that the filter mostly rejects must not hold events back long.
                 if tick && !batch.is_empty() && batch_started.elapsed() >= MAX_BATCH_DELAY {
-                    flush(&mut batch, &tx, &recycled, live, &sh);
+                    flush(&mut batch, &tx, &recycled, live, &sh, seen);
                 }
                 continue;
             }
             Ok(Next::Eof) => break,
             Err(e) => {
-                outcome = Some(read_error(&b.engine, e, sh.seen.load(Ordering::Relaxed)));
+                outcome = Some(read_error(&b.engine, e, seen));
                 break;
             }
         }
-        sh.seen.fetch_add(1, Ordering::Relaxed);
+        seen += 1;
+        if tick {
+            sh.seen.store(seen, Ordering::Relaxed);
+        }
         if batch.len() >= batch_size || (tick && batch_started.elapsed() >= MAX_BATCH_DELAY) {
-            flush(&mut batch, &tx, &recycled, live, &sh);
+            flush(&mut batch, &tx, &recycled, live, &sh, seen);
         }
     }
-    flush(&mut batch, &tx, &recycled, live, &sh);
+    flush(&mut batch, &tx, &recycled, live, &sh, seen);
     if live {
         refresh_driver_stats(&mut insp, &sh);
     }
@@ -591,7 +595,7 @@ fn run(
 }
 
 /// Events handed over per channel operation (at most), and how long the first of them may wait.
-const BATCH: usize = 512;
+const BATCH: usize = 1024;
 const MAX_BATCH_DELAY: Duration = Duration::from_millis(5);
 
 /// Hands the batch over. Live: never blocks (a full channel drops the batch, counted per event
@@ -603,7 +607,10 @@ fn flush(
     recycled: &Receiver<Batch>,
     live: bool,
     sh: &Shared,
+    seen: u64,
 ) {
+    // the events-seen counter is published here (and every 64 events), not per event
+    sh.seen.store(seen, Ordering::Relaxed);
     if batch.is_empty() {
         return;
     }

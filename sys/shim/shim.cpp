@@ -33,7 +33,6 @@ struct sq_inspector {
 	std::vector<sq_value> values;
 	std::vector<std::string> strings;  // backing storage of string values, one per field
 	std::vector<sq_param> params;
-	std::string argval, argres;  // render_param's scratch buffers
 	std::string filter_string;
 	std::unique_ptr<sinsp_dumper> dumper;
 	Json::FastWriter writer;
@@ -325,28 +324,30 @@ void append_sanitized(std::string& out, const std::string& in) {
 	out.resize(d - out.data());
 }
 
-// One parameter's text and resolved text as sinsp_evt::get_param_as_str (event.cpp) renders them,
-// for the types whose rendering is mirrored here: integers in decimal, errno values, fds (the
-// fd number resolved through the thread's fd table as render_fd does), strings. Returns false for
-// anything else (dynamic params, other print formats and types), which the caller renders
-// through libsinsp itself. `val`/`res` receive the text and the resolved text ("" when none).
+// What render_param did with a parameter.
 enum render_outcome {
-	R_FALLBACK,  // not handled: render with get_param_as_str
-	R_SCRATCH,   // text in `val` (not yet in the event's storage)
-	R_STORED,    // text already in the event's storage, as libsinsp leaves it
+	R_FALLBACK,  // nothing: not handled here, render it with get_param_as_str
+	R_SCRATCH,   // rendered; its text is not in the event's storage (the caller puts it there)
+	R_STORED,    // rendered; its text is in the event's storage, as libsinsp leaves it
 };
 
+// Appends one parameter as sinsp_evt::get_param_as_str (event.cpp) renders it, followed by
+// "(resolved)" when that has a resolved text, as TYPE_ARGS appends them; for the types whose
+// rendering is mirrored here: integers in decimal, errno values, fds (resolved through the
+// thread's fd table as render_fd does), strings and byte buffers. Anything else (dynamic params,
+// other print formats and types) returns R_FALLBACK before appending anything. `*vlen` receives
+// the length of the (unresolved) text, which starts where `out` ended.
 render_outcome render_param(sinsp_evt* ev,
                             uint32_t j,
                             sinsp_evt::param_fmt bfmt,
-                            std::string& val,
-                            std::string& res) {
+                            std::string& out,
+                            size_t* vlen) {
 	const sinsp_evt_param* p = ev->get_param(j);
 	const ppm_param_info* pi = &ev->get_info()->params[j];
-	val.clear();
-	res.clear();
+	const size_t start = out.size();
 	if(p->m_len == 0) {
-		val = "NULL";
+		out += "NULL";
+		*vlen = 4;
 		return R_SCRATCH;
 	}
 	// SET_NUMERIC_FORMAT: PF_OCT/PF_HEX/PF_10_PADDED_DEC are left to libsinsp; every other print
@@ -394,22 +395,30 @@ render_outcome render_param(sinsp_evt* ev,
 			v = read_raw<int64_t>(raw);
 			break;
 		}
-		append_i64(val, v);
+		append_i64(out, v);
+		*vlen = out.size() - start;
 		return R_SCRATCH;
 	}
 	case PT_ERRNO: {
 		if(p->m_len != 8) return R_FALLBACK;
 		int64_t v = read_raw<int64_t>(raw);
-		append_i64(val, v);
+		append_i64(out, v);
+		*vlen = out.size() - start;
 		if(v < 0) {
-			res = sinsp_utils::errno_to_str((int32_t)v);
+			const char* e = sinsp_utils::errno_to_str((int32_t)v);
+			if(e[0] != 0) {
+				out += '(';
+				out += e;
+				out += ')';
+			}
 		}
 		return R_SCRATCH;
 	}
 	case PT_FD: {  // render_fd
 		if(p->m_len != 8) return R_FALLBACK;
 		int64_t fd = read_raw<int64_t>(raw);
-		append_i64(val, fd);
+		append_i64(out, fd);
+		*vlen = out.size() - start;
 		sinsp_threadinfo* ti = ev->get_thread_info();
 		if(ti == nullptr) {
 			return R_SCRATCH;
@@ -439,27 +448,33 @@ render_outcome render_param(sinsp_evt* ev,
 					break;
 				}
 			}
-			res += '<';
+			out += "(<";
 			// typestr is a C string: an empty type char (PF_SIMPLE) hides the protocol too
 			if(!(bfmt & sinsp_evt::PF_SIMPLE)) {
 				char tch = fi->get_typechar();
 				if(tch != 0) {
-					res += tch;
+					out += tch;
 					if(ipproto != 0) {
-						res += ipproto;
+						out += ipproto;
 					}
 				}
 			}
-			res += '>';
-			append_sanitized(res, fi->m_name);
+			out += '>';
+			append_sanitized(out, fi->m_name);
+			out += ')';
 		} else if(fd == PPM_AT_FDCWD) {
-			res = "AT_FDCWD";
+			out += "(AT_FDCWD)";
 		} else {
-			res = sinsp_utils::errno_to_str((int32_t)fd);
+			const char* e = sinsp_utils::errno_to_str((int32_t)fd);
+			if(e[0] != 0) {
+				out += '(';
+				out += e;
+				out += ')';
+			}
 		}
 		return R_SCRATCH;
 	}
-	case PT_BYTEBUF: {  // written where libsinsp writes it, growing the storage as it does
+	case PT_BYTEBUF: {  // rendered where libsinsp renders it, growing the storage as it does
 		std::vector<char>& st = ev->get_paramstr_storage();
 		uint32_t blen;
 		while(true) {
@@ -483,6 +498,8 @@ render_outcome render_param(sinsp_evt* ev,
 		} else {
 			ev->set_rawbuf_str_len(blen);
 		}
+		out += st.data();  // as a C string, like TYPE_ARGS's append
+		*vlen = out.size() - start;
 		return R_STORED;
 	}
 	case PT_CHARBUF: {  // "%s": up to the first NUL, which must be inside the parameter
@@ -490,7 +507,8 @@ render_outcome render_param(sinsp_evt* ev,
 		if(nul == nullptr) {
 			return R_FALLBACK;
 		}
-		val.append(p->m_val, (const char*)nul - p->m_val);
+		out.append(p->m_val, (const char*)nul - p->m_val);
+		*vlen = out.size() - start;
 		return R_SCRATCH;
 	}
 	default:
@@ -499,15 +517,17 @@ render_outcome render_param(sinsp_evt* ev,
 }
 
 // Leaves the event's parameter string storage as get_param_as_str would have left it after
-// rendering the text `v`. libsinsp's parser reads that storage back on some later events
-// (parsers.cpp names some sockets with a get_param_as_str() call that, for some tuples, writes
-// nothing and returns what an earlier call left there), so the fast path must not change it.
-void store_paramstr(sinsp_evt* ev, const std::string& v) {
+// rendering the text `v` (`n` bytes). libsinsp's parser reads that storage back on some later
+// events (parsers.cpp names some sockets with a get_param_as_str() call that, for some tuples,
+// writes nothing and returns what an earlier call left there), so the fast path must not change
+// what it holds.
+void store_paramstr(sinsp_evt* ev, const char* v, size_t n) {
 	std::vector<char>& st = ev->get_paramstr_storage();
-	if(v.size() + 1 > st.size()) {
-		st.resize(v.size() + 1);
+	if(n + 1 > st.size()) {
+		st.resize(n + 1);
 	}
-	memcpy(st.data(), v.c_str(), v.size() + 1);
+	memcpy(st.data(), v, n);
+	st[n] = 0;
 }
 
 // evt.args as sinsp_filter_check_event's TYPE_ARGS builds it: "name=value" or
@@ -519,39 +539,39 @@ void render_args(sq_inspector* h, sinsp_evt* ev, std::string& out) {
 		return;
 	}
 	const sinsp_evt::param_fmt bfmt = h->inspector.get_buffer_format();
+	const ppm_event_info* info = ev->get_info();
 	uint32_t n = ev->get_num_params();
-	bool pending = false;  // h->argval not yet in the event's storage
+	// the text of the last parameter rendered here, not yet in the event's storage
+	size_t pend_at = 0, pend_len = 0;
+	bool pending = false;
 	for(uint32_t j = 0; j < n; j++) {
-		const char* val;
-		const char* res;
-		render_outcome r = render_param(ev, j, bfmt, h->argval, h->argres);
+		out += info->params[j].name;
+		out += '=';
+		size_t at = out.size(), vlen = 0;
+		render_outcome r = render_param(ev, j, bfmt, out, &vlen);
 		if(r == R_SCRATCH) {
-			val = h->argval.c_str();
-			res = h->argres.c_str();
+			pend_at = at;
+			pend_len = vlen;
 			pending = true;
 		} else if(r == R_STORED) {
-			val = ev->get_paramstr_storage().data();
-			res = "";
 			pending = false;
 		} else {
 			if(pending) {
-				store_paramstr(ev, h->argval);
+				store_paramstr(ev, out.data() + pend_at, pend_len);
 				pending = false;
 			}
-			val = ev->get_param_as_str(j, &res, bfmt);
-		}
-		out += ev->get_param_name(j);
-		out += '=';
-		out += val;
-		if(res[0] != 0) {
-			out += '(';
-			out += res;
-			out += ')';
+			const char* res;
+			out += ev->get_param_as_str(j, &res, bfmt);
+			if(res[0] != 0) {
+				out += '(';
+				out += res;
+				out += ')';
+			}
 		}
 		out += ' ';
 	}
 	if(pending) {
-		store_paramstr(ev, h->argval);
+		store_paramstr(ev, out.data() + pend_at, pend_len);
 	}
 	if(!out.empty()) {
 		out.pop_back();
