@@ -2,12 +2,6 @@
 #![allow(dead_code)]
 use std::path::PathBuf;
 
-/// The same allocator as the `sinspqa` binary (the `mimalloc` feature, on by default): events are
-/// freed on another thread than the one that allocated them (see BENCHMARKS.md).
-#[cfg(feature = "mimalloc")]
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// Mean time per iteration (ns) of `group/bench` from criterion's estimates, if it ran.
 pub fn mean_ns(group: &str, bench: &str) -> Option<f64> {
     let dir = std::env::var_os("CARGO_TARGET_DIR")

@@ -249,3 +249,134 @@ unsafe fn slice_or_empty<'a, T>(p: *const T, n: usize) -> &'a [T] {
         unsafe { std::slice::from_raw_parts(p, n) }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::ParamValue;
+    use std::sync::Arc;
+
+    fn value(kind: u32) -> sys::sq_value {
+        sys::sq_value {
+            kind,
+            ..Default::default()
+        }
+    }
+
+    fn str_value(kind: u32, s: &[u8]) -> sys::sq_value {
+        sys::sq_value {
+            kind,
+            len: s.len() as u32,
+            s: s.as_ptr() as *const _,
+            ..Default::default()
+        }
+    }
+
+    /// Pushes an event of type `read` exit (res, data) with the given field values.
+    fn push_read_x(b: &mut Batch, num: u64, res: i64, data: &[u8], values: &[sys::sq_value]) {
+        let code = event_table()
+            .iter()
+            .position(|e| e.name == "read" && e.direction == Direction::Exit)
+            .unwrap();
+        let res = res.to_le_bytes();
+        let params = [
+            sys::sq_param {
+                ptype: event_table()[code].params[0].ptype,
+                data: res.as_ptr(),
+                len: 8,
+                ..Default::default()
+            },
+            sys::sq_param {
+                ptype: event_table()[code].params[1].ptype,
+                data: data.as_ptr(),
+                len: data.len() as u32,
+                ..Default::default()
+            },
+        ];
+        let raw = sys::sq_event {
+            num,
+            ts: 1000 + num,
+            tid: 42,
+            type_: code as u16,
+            dir: 1,
+            category: 7,
+            nparams: 2,
+            params: params.as_ptr(),
+            nfields: values.len() as u32,
+            fields: values.as_ptr(),
+            ..Default::default()
+        };
+        b.push(&raw, "read");
+    }
+
+    #[test]
+    fn events_come_out_as_they_went_in() {
+        let names: FieldNames = Arc::from(
+            ["a", "b", "c", "d", "e", "f", "g"]
+                .map(String::from)
+                .to_vec(),
+        );
+        let mut b = Batch::with_capacity(names.clone(), 4);
+        let mut vals = [
+            value(sys::SQ_V_I64),
+            value(sys::SQ_V_U64),
+            value(sys::SQ_V_F64),
+            value(sys::SQ_V_BOOL),
+            str_value(
+                sys::SQ_V_STR,
+                b"fd=3(<f>/etc/passwd) size=4096, longer than inline",
+            ),
+            str_value(sys::SQ_V_JSON, b"[1,2]"),
+            value(sys::SQ_V_NULL),
+        ];
+        vals[0].i = -5;
+        vals[1].u = u64::MAX;
+        vals[2].d = 1.5;
+        vals[3].i = 1;
+        push_read_x(&mut b, 1, 4, b"root", &vals);
+        let bad = [0xffu8, b'x'];
+        let vals2 = [str_value(sys::SQ_V_STR, &bad)];
+        push_read_x(&mut b, 2, -2, b"", &vals2);
+        assert_eq!(b.len(), 2);
+
+        let e = b.take().unwrap();
+        assert_eq!((e.num, e.ts, e.tid, e.name), (1, 1001, 42, "read"));
+        assert_eq!(e.direction, Direction::Exit);
+        assert_eq!(e.param("res"), Some(&ParamValue::Int(4)));
+        assert_eq!(e.param("data"), Some(&ParamValue::Bytes(b"root".to_vec())));
+        let got: Vec<_> = e
+            .fields()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
+        assert_eq!(got[0], ("a".into(), FieldValue::I64(-5)));
+        assert_eq!(got[1].1, FieldValue::U64(u64::MAX));
+        assert_eq!(got[2].1, FieldValue::F64(1.5));
+        assert_eq!(got[3].1, FieldValue::Bool(true));
+        assert_eq!(
+            got[4].1.as_str(),
+            Some("fd=3(<f>/etc/passwd) size=4096, longer than inline")
+        );
+        assert_eq!(got[5].1, FieldValue::Json(serde_json::json!([1, 2])));
+        assert!(got[6].1.is_null());
+
+        // the second event's params and values start where the first one's ended
+        let e = b.take().unwrap();
+        assert_eq!(e.num, 2);
+        assert_eq!(e.param("res"), Some(&ParamValue::Int(-2)));
+        assert_eq!(e.param("data"), Some(&ParamValue::Empty));
+        assert_eq!(
+            e.field_str("a"),
+            Some("\u{fffd}x"),
+            "invalid UTF-8 is replaced"
+        );
+        assert!(b.take().is_none());
+
+        // a recycled batch starts over
+        b.reset();
+        assert!(b.is_empty());
+        push_read_x(&mut b, 3, 0, b"z", &vals2[..0]);
+        let e = b.take().unwrap();
+        assert_eq!((e.num, e.fields().count()), (3, 0));
+        assert_eq!(e.param("data"), Some(&ParamValue::Bytes(b"z".to_vec())));
+    }
+}

@@ -1,10 +1,4 @@
 //! `sinspqa`: command-line front end of the capture core.
-/// Events are allocated on the capture thread and freed on the consumer's: an allocator with
-/// cheap remote frees matters (see BENCHMARKS.md).
-#[cfg(feature = "mimalloc")]
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
