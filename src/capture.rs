@@ -1,5 +1,6 @@
-//! A capture: one thread drives the libsinsp `next()` loop in-process and pushes owned
-//! [`Event`]s onto a bounded crossbeam channel.
+//! A capture: one thread drives the libsinsp `next()` loop in-process and pushes its events, in
+//! batches of raw records (see `batch.rs`), onto a bounded crossbeam channel; [`Events`] hands
+//! them out as owned [`Event`]s, built on the receiving thread.
 //!
 //! Live engines never block the kernel side on a slow consumer: when the channel is full the
 //! event is dropped and counted in [`CaptureStats::consumer_drops`], so memory stays bounded.
