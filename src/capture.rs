@@ -468,18 +468,32 @@ fn open_inspector(b: &CaptureBuilder) -> Result<Inspector> {
     Ok(insp)
 }
 
-/// The event type name with static storage: libs' tables, or interned (async events).
-fn event_name(raw: &sinsp_sys::sq_event) -> &'static str {
-    if raw.name_is_static != 0 {
-        // SAFETY: the shim says the name has static storage (event and syscall tables).
-        unsafe { static_str(raw.name) }
-    } else {
-        // SAFETY: a NUL-terminated name inside the current event; interned (copied) here.
-        intern(
-            unsafe { std::ffi::CStr::from_ptr(raw.name) }
-                .to_string_lossy()
-                .as_ref(),
-        )
+/// Event type names by the address of libs' static name, so the capture thread does not measure
+/// and validate the same C string on every event (a small direct-mapped cache).
+struct NameCache([(usize, &'static str); 64]);
+
+impl NameCache {
+    fn new() -> Self {
+        NameCache([(0, ""); 64])
+    }
+
+    /// The event type name with static storage: libs' tables, or interned (async events).
+    fn name(&mut self, raw: &sinsp_sys::sq_event) -> &'static str {
+        if raw.name_is_static == 0 {
+            // SAFETY: a NUL-terminated name inside the current event; interned (copied) here.
+            return intern(
+                unsafe { std::ffi::CStr::from_ptr(raw.name) }
+                    .to_string_lossy()
+                    .as_ref(),
+            );
+        }
+        let addr = raw.name as usize;
+        let slot = &mut self.0[(addr >> 3) % 64];
+        if slot.0 != addr || addr == 0 {
+            // SAFETY: the shim says the name has static storage (event and syscall tables).
+            *slot = (addr, unsafe { static_str(raw.name) });
+        }
+        slot.1
     }
 }
 
@@ -530,6 +544,7 @@ fn run(
 
     let mut iteration = 0u64;
     let mut seen = 0u64;
+    let mut names = NameCache::new();
     loop {
         if sh.stop.load(Ordering::Relaxed) {
             break;
@@ -546,7 +561,7 @@ fn run(
                 if batch.is_empty() {
                     batch_started = Instant::now();
                 }
-                batch.push(raw, event_name(raw));
+                batch.push(raw, names.name(raw));
             }
             Ok(Next::Timeout) => {
                 // The source is idle: hand over what we have now.

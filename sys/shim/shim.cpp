@@ -191,7 +191,8 @@ enum direct_kind {
 	D_CMDLINE,
 	D_ARGS,
 	D_CATEGORY,
-	D_FDNAME
+	D_FDNAME,
+	D_RES
 };
 
 int direct_kind_of(const std::string& name) {
@@ -208,7 +209,8 @@ int direct_kind_of(const std::string& name) {
 	                                                            {"proc.cmdline", D_CMDLINE},
 	                                                            {"evt.args", D_ARGS},
 	                                                            {"evt.category", D_CATEGORY},
-	                                                            {"fd.name", D_FDNAME}};
+	                                                            {"fd.name", D_FDNAME},
+	                                                            {"evt.res", D_RES}};
 	for(const auto& k : kinds) {
 		if(name == k.first) {
 			return k.second;
@@ -653,6 +655,17 @@ void extract_direct(sq_inspector* h, size_t i, sinsp_evt* ev, sinsp_threadinfo* 
 		}
 		return;
 	}
+	case D_RES:  // TYPE_RESSTR; errors keep the filtercheck (it renders parameter 0)
+		if(!ev->has_return_value()) {
+			out.kind = SQ_V_NULL;
+		} else if(ev->get_syscall_return_value() >= 0) {
+			out.kind = SQ_V_STR;
+			out.s = "SUCCESS";
+			out.len = 7;
+		} else {
+			extract_fast(h, i, ev);  // evt.res is one of the fast-path fields
+		}
+		return;
 	case D_CATEGORY:
 		out.kind = SQ_V_STR;
 		out.s = category_name(ev);
@@ -680,13 +693,11 @@ void extract_direct(sq_inspector* h, size_t i, sinsp_evt* ev, sinsp_threadinfo* 
 		out.kind = SQ_V_U64;
 		out.u = ti->m_uid;
 		return;
-	case D_NAME:  // get_comm()/get_exepath() return copies: keep them in the field's buffer
-		h->strings[i] = ti->get_comm();
-		set_str(out, h->strings[i]);
+	case D_NAME:  // get_comm()/get_exepath() return copies of these members
+		set_str(out, ti->m_comm);
 		return;
 	case D_EXEPATH:
-		h->strings[i] = ti->get_exepath();
-		set_str(out, h->strings[i]);
+		set_str(out, ti->m_exepath);
 		return;
 	case D_CMDLINE:
 		sinsp_threadinfo::populate_cmdline(h->strings[i], ti);
