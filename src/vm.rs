@@ -51,6 +51,18 @@ pub enum VmError {
         /// Last lines of the serial console.
         serial: String,
     },
+    /// The guest kernel never started the guest's init (killed at the boot deadline).
+    #[error(
+        "guest {abi} did not reach its init within {secs} s (killed); serial log tail:\n{serial}"
+    )]
+    BootHang {
+        /// Kernel ABI.
+        abi: String,
+        /// The boot deadline.
+        secs: u64,
+        /// Last lines of the serial console.
+        serial: String,
+    },
     /// The guest stopped without reporting (panic, failed boot).
     #[error(
         "guest {abi} stopped without finishing its job ({status}); serial log tail:\n{serial}"
@@ -175,15 +187,39 @@ pub fn run_job(
         match boot(kernel, share, timeout, true) {
             Ok(o) => return Ok(o),
             // KVM present but unusable for guests (seen here: MSR errors): fall back to TCG.
-            Err(VmError::NoResult { serial, .. }) if !serial.contains("sinspqa-guest") => {
+            Err(VmError::NoResult { serial, .. }) if !serial.contains(GUEST_MARK) => {
                 let _ = KVM_BROKEN.set(());
                 tracing::info!("KVM unusable for guests, falling back to TCG");
+            }
+            Err(VmError::BootHang { .. }) => {
+                let _ = KVM_BROKEN.set(());
+                tracing::info!("KVM guest did not boot, falling back to TCG");
             }
             Err(e) => return Err(e),
         }
     }
-    boot(kernel, share, timeout, false)
+    // Under TCG the guest kernel occasionally hangs before it starts init (seen here with
+    // bookworm's 6.1: "task swapper/0:1 blocked for more than 120 seconds", nothing from init):
+    // such a boot is killed at the boot deadline and tried once more; the job never started, so
+    // nothing is run twice.
+    match boot(kernel, share, timeout, false) {
+        Err(VmError::BootHang { serial, secs, .. }) => {
+            eprintln!(
+                "guest {}: no init after {secs} s under TCG, booting once more; serial log tail:\n{serial}",
+                kernel.abi
+            );
+            boot(kernel, share, timeout, false)
+        }
+        r => r,
+    }
 }
+
+/// What the guest's init prints first (kmod/guest-init): the kernel reached userspace.
+const GUEST_MARK: &str = "sinspqa-guest:";
+
+/// How long a guest kernel may take to start its init. A TCG boot reaches it in seconds here,
+/// minutes only on a badly overloaded host.
+const BOOT_DEADLINE: Duration = Duration::from_secs(180);
 
 fn boot(
     kernel: &Kernel,
@@ -243,11 +279,25 @@ fn boot(
         });
     }
     let start = Instant::now();
+    let boot_deadline = BOOT_DEADLINE.min(timeout);
+    let mut booted = false;
     let mut q = Qemu(Some(cmd.spawn().map_err(VmError::Qemu)?));
     let status = loop {
         let child = q.0.as_mut().unwrap();
         if let Some(st) = child.try_wait()? {
             break st;
+        }
+        if !booted && start.elapsed() > boot_deadline {
+            let s = std::fs::read_to_string(&serial).unwrap_or_default();
+            booted = s.contains(GUEST_MARK);
+            if !booted {
+                drop(q);
+                return Err(VmError::BootHang {
+                    abi: kernel.abi.clone(),
+                    secs: boot_deadline.as_secs(),
+                    serial: tail(&s, 40),
+                });
+            }
         }
         if start.elapsed() > timeout {
             drop(q);

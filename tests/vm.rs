@@ -3,8 +3,9 @@
 //! QA scenarios run inside on kmod, legacy eBPF and modern eBPF. Needs root (CI runs it).
 mod common;
 
+use std::process::Command;
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sinspqa::report::RunReport;
 use sinspqa::suite::Status;
@@ -137,4 +138,61 @@ fn a_guest_that_cannot_boot_is_a_clear_failure() {
         ),
         e => panic!("expected a failed boot, got {e}"),
     }
+}
+
+#[test]
+fn a_guest_kernel_that_never_starts_init_is_booted_twice_then_a_clear_failure() {
+    let Some(_vm) =
+        vm_or_skip("a_guest_kernel_that_never_starts_init_is_booted_twice_then_a_clear_failure")
+    else {
+        return;
+    };
+    let before = qemu_count();
+    let mut kernel = vm::prepare("bookworm").expect("prepare kernel");
+    // An init that hangs before printing anything: what a kernel stuck before userspace looks
+    // like from outside.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("root");
+    std::fs::create_dir_all(root.join("bin")).unwrap();
+    std::fs::copy("/bin/busybox", root.join("bin/busybox")).unwrap();
+    std::fs::write(
+        root.join("init"),
+        "#!/bin/busybox sh\n/bin/busybox sleep 3600\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        root.join("init"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let cpio = dir.path().join("hang.cpio");
+    let st = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "cd '{}' && find . | cpio -o -H newc --quiet > '{}'",
+            root.display(),
+            cpio.display()
+        ))
+        .status()
+        .unwrap();
+    assert!(st.success());
+    kernel.initrd = cpio;
+    let share = tempfile::tempdir().unwrap();
+    let t = Instant::now();
+    let err = vm::run_job(&kernel, "true\n", share.path(), Duration::from_secs(20)).unwrap_err();
+    match &err {
+        vm::VmError::BootHang { secs, .. } => assert_eq!(*secs, 20),
+        e => panic!("expected a boot hang, got {e}"),
+    }
+    assert!(
+        t.elapsed() >= Duration::from_secs(40),
+        "booted once, not twice: {:?}",
+        t.elapsed()
+    );
+    assert!(!share.path().join("job.rc").exists(), "the job never ran");
+    assert_eq!(
+        qemu_count(),
+        before,
+        "the hung guests' qemu were not reaped"
+    );
 }
