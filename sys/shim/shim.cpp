@@ -236,6 +236,16 @@ T read_raw(const uint8_t* p) {
 	return v;
 }
 
+// The parameter as the C type T, widened to int64_t; false when its length is not sizeof(T).
+template<typename T>
+bool read_param(const sinsp_evt_param* p, int64_t* v) {
+	if(p->m_len != sizeof(T)) {
+		return false;
+	}
+	*v = read_raw<T>((const uint8_t*)p->m_val);
+	return true;
+}
+
 void append_i64(std::string& out, int64_t v) {
 	char buf[24];
 	auto r = std::to_chars(buf, buf + sizeof(buf), v);
@@ -369,33 +379,33 @@ render_outcome render_param(sinsp_evt* ev,
 		if(!dec) {
 			return R_FALLBACK;
 		}
+		// the C type printf receives: PT_UINT8/16 promote to an unsigned value, PT_UINT32/64 are
+		// read as signed
 		int64_t v;
+		bool ok;
 		switch(pi->type) {
 		case PT_INT8:
-			if(p->m_len != 1) return R_FALLBACK;
-			v = read_raw<int8_t>(raw);
+			ok = read_param<int8_t>(p, &v);
 			break;
 		case PT_UINT8:
-			if(p->m_len != 1) return R_FALLBACK;
-			v = read_raw<uint8_t>(raw);
+			ok = read_param<uint8_t>(p, &v);
 			break;
 		case PT_INT16:
-			if(p->m_len != 2) return R_FALLBACK;
-			v = read_raw<int16_t>(raw);
+			ok = read_param<int16_t>(p, &v);
 			break;
 		case PT_UINT16:
-			if(p->m_len != 2) return R_FALLBACK;
-			v = read_raw<uint16_t>(raw);
+			ok = read_param<uint16_t>(p, &v);
 			break;
 		case PT_INT32:
 		case PT_UINT32:
-			if(p->m_len != 4) return R_FALLBACK;
-			v = read_raw<int32_t>(raw);
+			ok = read_param<int32_t>(p, &v);
 			break;
 		default:
-			if(p->m_len != 8) return R_FALLBACK;
-			v = read_raw<int64_t>(raw);
+			ok = read_param<int64_t>(p, &v);
 			break;
+		}
+		if(!ok) {
+			return R_FALLBACK;  // a length libsinsp's param->as<T>() would reject
 		}
 		append_i64(out, v);
 		*vlen = out.size() - start;
