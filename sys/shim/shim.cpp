@@ -246,6 +246,16 @@ bool read_param(const sinsp_evt_param* p, int64_t* v) {
 	return true;
 }
 
+// "(ENOENT)": a negative value's errno name as the resolved text, when errno_to_str knows it.
+void append_errno_name(std::string& out, int64_t v) {
+	const char* e = sinsp_utils::errno_to_str((int32_t)v);
+	if(e[0] != 0) {
+		out += '(';
+		out += e;
+		out += ')';
+	}
+}
+
 void append_i64(std::string& out, int64_t v) {
 	char buf[24];
 	auto r = std::to_chars(buf, buf + sizeof(buf), v);
@@ -417,12 +427,7 @@ render_outcome render_param(sinsp_evt* ev,
 		append_i64(out, v);
 		*vlen = out.size() - start;
 		if(v < 0) {
-			const char* e = sinsp_utils::errno_to_str((int32_t)v);
-			if(e[0] != 0) {
-				out += '(';
-				out += e;
-				out += ')';
-			}
+			append_errno_name(out, v);
 		}
 		return R_SCRATCH;
 	}
@@ -477,12 +482,7 @@ render_outcome render_param(sinsp_evt* ev,
 		} else if(fd == PPM_AT_FDCWD) {
 			out += "(AT_FDCWD)";
 		} else {
-			const char* e = sinsp_utils::errno_to_str((int32_t)fd);
-			if(e[0] != 0) {
-				out += '(';
-				out += e;
-				out += ')';
-			}
+			append_errno_name(out, fd);
 		}
 		return R_SCRATCH;
 	}
