@@ -1,10 +1,13 @@
 //! Live benchmark (root): a syscall storm of fixed size (dd if=/dev/zero of=/dev/null bs=1
 //! count=2000000, about 8 M read/write enter+exit events) runs beside the capture, filtered to
 //! dd, for the raw libsinsp loop, the Rust consumer with the default fields, and sinsp-example
-//! -m -j. Reports events delivered/s, kernel-side drops and consumer-side drops for each, from
-//! the capture's own stats, and the ratios. Not a criterion loop: a live storm is not repeatable
-//! to the nanosecond, so each consumer gets the same storm in the same window, `ROUNDS` times,
-//! and the best round counts.
+//! -m -j. Reports events delivered/s, kernel-side drops, consumer-side drops (from the capture's
+//! own stats) and this process's CPU per event for each round, how many of our rounds lost
+//! nothing, and the ratios. Not a criterion loop: a live storm is not repeatable to the
+//! nanosecond, so each consumer gets the same storm in the same window, `ROUNDS` times, every
+//! round is printed, and the ratios compare the best rounds.
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -16,7 +19,7 @@ use sinspqa::{bench, Capture, Engine};
 const COUNT: u64 = 2_000_000;
 const OFFERED: u64 = 4 * COUNT;
 const WINDOW: Duration = Duration::from_secs(14);
-const ROUNDS: usize = 2;
+const ROUNDS: usize = 3;
 const FILTER: &str = "proc.name=dd";
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -25,18 +28,33 @@ struct Round {
     storm_secs: f64,
     kernel_drops: Option<u64>,
     consumer_drops: Option<u64>,
+    /// This process's CPU from the storm's start to the capture's end (capture and receiving
+    /// threads), and the receiving thread's own; sinsp-example's is not measured.
+    cpu: Option<Duration>,
+    receiver_cpu: Option<Duration>,
 }
 
 impl Round {
     fn rate(&self) -> f64 {
         self.delivered as f64 / self.storm_secs
     }
+    fn per_event(&self, cpu: Option<Duration>) -> String {
+        cpu.map(|c| format!("{:.0}", c.as_nanos() as f64 / self.delivered.max(1) as f64))
+            .unwrap_or_else(|| "n/a".into())
+    }
 }
 
-/// Starts the storm after `delay`, returns its wall time in seconds when it ends.
-fn storm(delay: Duration) -> std::thread::JoinHandle<f64> {
+/// The storm's wall time in seconds and this process's CPU time when it started.
+struct Storm {
+    secs: f64,
+    cpu_at_start: Duration,
+}
+
+/// Starts the storm after `delay`.
+fn storm(delay: Duration) -> std::thread::JoinHandle<Storm> {
     std::thread::spawn(move || {
         std::thread::sleep(delay);
+        let cpu_at_start = common::process_cpu();
         let t = Instant::now();
         let st = Command::new("dd")
             .args([
@@ -49,19 +67,25 @@ fn storm(delay: Duration) -> std::thread::JoinHandle<f64> {
             .status()
             .unwrap();
         assert!(st.success());
-        t.elapsed().as_secs_f64()
+        Storm {
+            secs: t.elapsed().as_secs_f64(),
+            cpu_at_start,
+        }
     })
 }
 
 fn raw_loop() -> Round {
     let s = storm(Duration::from_secs(2));
     let r = bench::raw_loop(&Engine::ModernBpf, Some(FILTER), 0, WINDOW).unwrap();
-    let secs = s.join().unwrap();
+    let end = common::process_cpu();
+    let s = s.join().unwrap();
     Round {
         delivered: r.events,
-        storm_secs: secs,
+        storm_secs: s.secs,
         kernel_drops: Some(r.kernel_drops),
         consumer_drops: Some(0),
+        cpu: Some(end - s.cpu_at_start),
+        receiver_cpu: None,
     }
 }
 
@@ -75,21 +99,26 @@ fn consumer() -> Round {
     let rx = cap.events().clone();
     let n2 = n.clone();
     let reader = std::thread::spawn(move || {
+        let t = common::thread_cpu();
         for ev in rx.iter() {
             std::hint::black_box(&ev);
             n2.fetch_add(1, Ordering::Relaxed);
         }
+        common::thread_cpu() - t
     });
     let s = storm(Duration::from_secs(2));
     std::thread::sleep(WINDOW);
-    let secs = s.join().unwrap();
+    let s = s.join().unwrap();
     let st = cap.stop().unwrap();
-    reader.join().unwrap();
+    let receiver_cpu = reader.join().unwrap();
+    let end = common::process_cpu();
     Round {
         delivered: n.load(Ordering::Relaxed),
-        storm_secs: secs,
+        storm_secs: s.secs,
         kernel_drops: Some(st.kernel_drops),
         consumer_drops: Some(st.consumer_drops),
+        cpu: Some(end - s.cpu_at_start),
+        receiver_cpu: Some(receiver_cpu),
     }
 }
 
@@ -110,7 +139,7 @@ fn sinsp_example() -> Round {
     });
     let s = storm(Duration::from_secs(3));
     std::thread::sleep(WINDOW);
-    let secs = s.join().unwrap();
+    let secs = s.join().unwrap().secs;
     // SAFETY: signalling our own child.
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
     let _ = child.wait();
@@ -119,14 +148,18 @@ fn sinsp_example() -> Round {
         storm_secs: secs,
         kernel_drops: None,
         consumer_drops: None,
+        cpu: None,
+        receiver_cpu: None,
     }
 }
 
-fn best(f: fn() -> Round) -> Round {
-    (0..ROUNDS)
-        .map(|_| f())
-        .max_by(|a, b| a.rate().total_cmp(&b.rate()))
-        .unwrap()
+/// The rounds of one consumer, and the index of the best (highest delivered/s).
+fn rounds(f: fn() -> Round) -> (Vec<Round>, usize) {
+    let r: Vec<Round> = (0..ROUNDS).map(|_| f()).collect();
+    let best = (0..r.len())
+        .max_by(|&a, &b| r[a].rate().total_cmp(&r[b].rate()))
+        .unwrap();
+    (r, best)
 }
 
 fn main() {
@@ -138,28 +171,57 @@ fn main() {
         return;
     }
     let rows = [
-        ("raw libsinsp loop", best(raw_loop)),
-        ("rust consumer, default fields", best(consumer)),
-        ("sinsp-example -m -j", best(sinsp_example)),
+        ("raw libsinsp loop", rounds(raw_loop)),
+        ("rust consumer, default fields", rounds(consumer)),
+        ("sinsp-example -m -j", rounds(sinsp_example)),
     ];
     let opt = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_else(|| "n/a".into());
-    println!("\n== live: dd bs=1 count={COUNT} (~{OFFERED} events offered), filter {FILTER:?}, best of {ROUNDS}");
+    println!("\n== live: dd bs=1 count={COUNT} (~{OFFERED} events offered), filter {FILTER:?}, {ROUNDS} rounds each");
     println!(
-        "{:<32} {:>10} {:>9} {:>14} {:>13} {:>15}",
-        "consumer", "delivered", "storm s", "delivered/s", "kernel drops", "consumer drops"
+        "{:<36} {:>10} {:>9} {:>14} {:>13} {:>15} {:>13} {:>14}",
+        "consumer (round; * best)",
+        "delivered",
+        "storm s",
+        "delivered/s",
+        "kernel drops",
+        "consumer drops",
+        "CPU ns/event",
+        "of which recv"
     );
-    for (name, r) in &rows {
-        println!(
-            "{name:<32} {:>10} {:>9.2} {:>14.0} {:>13} {:>15}",
-            r.delivered,
-            r.storm_secs,
-            r.rate(),
-            opt(r.kernel_drops),
-            opt(r.consumer_drops)
-        );
+    for (name, (rs, best)) in &rows {
+        for (i, r) in rs.iter().enumerate() {
+            let label = format!("{name} #{}{}", i + 1, if i == *best { " *" } else { "" });
+            println!(
+                "{label:<36} {:>10} {:>9.2} {:>14.0} {:>13} {:>15} {:>13} {:>14}",
+                r.delivered,
+                r.storm_secs,
+                r.rate(),
+                opt(r.kernel_drops),
+                opt(r.consumer_drops),
+                r.per_event(r.cpu),
+                r.per_event(r.receiver_cpu)
+            );
+        }
     }
-    let (raw, ours, se) = (rows[0].1.rate(), rows[1].1.rate(), rows[2].1.rate());
-    println!("== ratios (events delivered/s)");
+    println!(
+        "(CPU: this process from the storm's start to the capture's end, i.e. the capture thread \
+         and the receiving thread; dd's own CPU, kernel probes included, is not in it)"
+    );
+    let best = |i: usize| {
+        let (rs, b) = &rows[i].1;
+        rs[*b]
+    };
+    let (raw, ours, se) = (best(0).rate(), best(1).rate(), best(2).rate());
+    let (rs, _) = &rows[1].1;
+    let clean = rs
+        .iter()
+        .filter(|r| r.kernel_drops == Some(0) && r.consumer_drops == Some(0))
+        .count();
+    println!(
+        "== rust consumer rounds with 0 drops (kernel and consumer): {clean} of {}",
+        rs.len()
+    );
+    println!("== ratios (events delivered/s, best rounds)");
     println!("  rust consumer / raw libsinsp loop: {:.2}x", ours / raw);
     println!(
         "  rust consumer / sinsp-example:     {:.2}x",
