@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use sinspqa::{Capture, Engine, Error};
 
 #[derive(Parser)]
@@ -25,42 +25,46 @@ enum EngineArg {
     Savefile,
 }
 
+/// Options of the `capture` subcommand.
+#[derive(Args)]
+struct CaptureArgs {
+    /// Engine to use (savefile is implied by --read).
+    #[arg(long, value_enum)]
+    engine: Option<EngineArg>,
+    /// Read events from this .scap file.
+    #[arg(long, short = 'r')]
+    read: Option<PathBuf>,
+    /// Also write the captured events to this .scap file.
+    #[arg(long, short = 'w')]
+    write: Option<PathBuf>,
+    /// sinsp filter expression.
+    #[arg(long, short = 'f')]
+    filter: Option<String>,
+    /// Comma-separated sinsp fields to print (default: a sensible set).
+    #[arg(long, value_delimiter = ',')]
+    fields: Option<Vec<String>>,
+    /// Stop after N events.
+    #[arg(short = 'n')]
+    count: Option<u64>,
+    /// Stop after this many seconds (live engines default to 60 s when -n is given, so a
+    /// count that drops keep below N never hangs).
+    #[arg(long)]
+    duration: Option<f64>,
+    /// One JSON object per event per line (the shape sinsp-example -j prints).
+    #[arg(long)]
+    json: bool,
+    /// Use the legacy eBPF engine with this probe object (built for the running kernel).
+    #[arg(long)]
+    bpf_probe: Option<PathBuf>,
+    /// Bytes of each per-CPU kernel buffer (default: libs' 8 MiB).
+    #[arg(long)]
+    buffer_size: Option<u64>,
+}
+
 #[derive(Subcommand)]
 enum Cmd {
     /// Capture events live or from a file, print them, optionally write a .scap file.
-    Capture {
-        /// Engine to use (savefile is implied by --read).
-        #[arg(long, value_enum)]
-        engine: Option<EngineArg>,
-        /// Read events from this .scap file.
-        #[arg(long, short = 'r')]
-        read: Option<PathBuf>,
-        /// Also write the captured events to this .scap file.
-        #[arg(long, short = 'w')]
-        write: Option<PathBuf>,
-        /// sinsp filter expression.
-        #[arg(long, short = 'f')]
-        filter: Option<String>,
-        /// Comma-separated sinsp fields to print (default: a sensible set).
-        #[arg(long, value_delimiter = ',')]
-        fields: Option<Vec<String>>,
-        /// Stop after N events.
-        #[arg(short = 'n')]
-        count: Option<u64>,
-        /// Stop after this many seconds (live engines default to 60 s when -n is given, so a
-        /// count that drops keep below N never hangs).
-        #[arg(long)]
-        duration: Option<f64>,
-        /// One JSON object per event per line (the shape sinsp-example -j prints).
-        #[arg(long)]
-        json: bool,
-        /// Use the legacy eBPF engine with this probe object (built for the running kernel).
-        #[arg(long)]
-        bpf_probe: Option<PathBuf>,
-        /// Bytes of each per-CPU kernel buffer (default: libs' 8 MiB).
-        #[arg(long)]
-        buffer_size: Option<u64>,
-    },
+    Capture(CaptureArgs),
     /// Show which engines can run on this machine, and why not.
     Engines,
     /// Show the libs this binary was built from: version, source and build directories, and the
@@ -128,29 +132,7 @@ fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     let r = match cli.cmd {
-        Cmd::Capture {
-            engine,
-            read,
-            write,
-            filter,
-            fields,
-            count,
-            duration,
-            json,
-            bpf_probe,
-            buffer_size,
-        } => capture(
-            engine,
-            read,
-            write,
-            filter,
-            fields,
-            count,
-            duration,
-            json,
-            bpf_probe,
-            buffer_size,
-        ),
+        Cmd::Capture(args) => capture(args),
         Cmd::Workload { name, dir } => {
             return match sinspqa::workload::run_child(&name, &dir) {
                 Ok(()) => ExitCode::SUCCESS,
@@ -252,19 +234,19 @@ fn main() -> ExitCode {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn capture(
-    engine: Option<EngineArg>,
-    read: Option<PathBuf>,
-    write: Option<PathBuf>,
-    filter: Option<String>,
-    fields: Option<Vec<String>>,
-    count: Option<u64>,
-    duration: Option<f64>,
-    json: bool,
-    bpf_probe: Option<PathBuf>,
-    buffer_size: Option<u64>,
-) -> Result<(), Error> {
+fn capture(args: CaptureArgs) -> Result<(), Error> {
+    let CaptureArgs {
+        engine,
+        read,
+        write,
+        filter,
+        fields,
+        count,
+        duration,
+        json,
+        bpf_probe,
+        buffer_size,
+    } = args;
     let engine = match (engine, read, bpf_probe) {
         (_, _, Some(probe)) => Engine::LegacyBpf { probe },
         (None | Some(EngineArg::Savefile), Some(path), _) => Engine::Savefile(path),
