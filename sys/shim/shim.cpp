@@ -32,6 +32,7 @@ struct sq_inspector {
 	std::vector<extract_value_t> extracted;
 	std::vector<sq_value> values;
 	std::vector<std::string> strings;  // backing storage of string values, one per field
+	std::vector<char> args;  // backing storage of evt.args (see args_out)
 	std::vector<sq_param> params;
 	std::string filter_string;
 	std::unique_ptr<sinsp_dumper> dumper;
@@ -246,22 +247,6 @@ bool read_param(const sinsp_evt_param* p, int64_t* v) {
 	return true;
 }
 
-// "(ENOENT)": a negative value's errno name as the resolved text, when errno_to_str knows it.
-void append_errno_name(std::string& out, int64_t v) {
-	const char* e = sinsp_utils::errno_to_str((int32_t)v);
-	if(e[0] != 0) {
-		out += '(';
-		out += e;
-		out += ')';
-	}
-}
-
-void append_i64(std::string& out, int64_t v) {
-	char buf[24];
-	auto r = std::to_chars(buf, buf + sizeof(buf), v);
-	out.append(buf, r.ptr);
-}
-
 // evt.category: sinsp_filtercheck_event.cpp TYPE_CATEGORY's names.
 const char* category_name(sinsp_evt* ev) {
 	sinsp_evt::category cat;
@@ -325,10 +310,9 @@ const char* category_name(sinsp_evt* ev) {
 	}
 }
 
-// Appends `in` without the characters sanitize_string removes (g_invalidchar: !isprint). The
-// test is a table filled by isprint itself once, so it follows the same locale without a libc
-// call per character.
-void append_sanitized(std::string& out, const std::string& in) {
+// Whether sanitize_string keeps the character (g_invalidchar: !isprint). A table filled by
+// isprint itself once, so it follows the same locale without a libc call per character.
+const std::array<bool, 256>& printable() {
 	static const auto table = [] {
 		std::array<bool, 256> t{};
 		for(int i = 0; i < 256; i++) {
@@ -336,14 +320,92 @@ void append_sanitized(std::string& out, const std::string& in) {
 		}
 		return t;
 	}();
+	return table;
+}
+
+// Copies `n` bytes of `in` to `d` without the characters sanitize_string removes; returns the
+// end of what was written.
+char* copy_sanitized(char* d, const char* in, size_t n) {
+	const auto& keep = printable();
+	for(size_t i = 0; i < n; i++) {
+		*d = in[i];
+		d += keep[(unsigned char)in[i]];
+	}
+	return d;
+}
+
+// Appends `in` without the characters sanitize_string removes.
+void append_sanitized(std::string& out, const std::string& in) {
 	const size_t start = out.size();
 	out.resize(start + in.size());
-	char* d = &out[start];
-	for(char c : in) {
-		*d = c;
-		d += table[(unsigned char)c];
-	}
+	char* d = copy_sanitized(&out[start], in.data(), in.size());
 	out.resize(d - out.data());
+}
+
+// Where evt.args is written: a reused char buffer (the inspector's `args`) filled through a
+// cursor, growing only when a text does not fit. It replaces std::string appends, whose
+// out-of-line capacity bookkeeping per piece was most of the renderer's cost.
+class args_out {
+public:
+	explicit args_out(std::vector<char>& buf): m_buf(buf) {
+		if(m_buf.size() < 4096) {
+			m_buf.resize(4096);
+		}
+	}
+	// Room for `k` more bytes at the cursor.
+	char* room(size_t k) {
+		if(m_n + k > m_buf.size()) {
+			m_buf.resize(std::max(m_buf.size() * 2, m_n + k));
+		}
+		return m_buf.data() + m_n;
+	}
+	void put(const char* s, size_t k) {
+		memcpy(room(k), s, k);
+		m_n += k;
+	}
+	void put(const char* s) { put(s, strlen(s)); }
+	void put(char c) {
+		*room(1) = c;
+		m_n++;
+	}
+	void put_i64(int64_t v) {
+		char* p = room(24);
+		m_n = std::to_chars(p, p + 24, v).ptr - m_buf.data();
+	}
+	void put_sanitized(const std::string& in) {
+		m_n = copy_sanitized(room(in.size()), in.data(), in.size()) - m_buf.data();
+	}
+	// "(ENOENT)": a negative value's errno name as the resolved text, when errno_to_str knows it.
+	void put_errno_name(int64_t v) {
+		const char* e = sinsp_utils::errno_to_str((int32_t)v);
+		if(e[0] != 0) {
+			put('(');
+			put(e);
+			put(')');
+		}
+	}
+	size_t size() const { return m_n; }
+	const char* data() const { return m_buf.data(); }
+	void pop_back() { m_n--; }
+
+private:
+	std::vector<char>& m_buf;
+	size_t m_n = 0;
+};
+
+// The length of each parameter name of each event type, measured once.
+uint8_t param_name_len(uint16_t type, uint32_t j) {
+	static const auto lens = [] {
+		const ppm_event_info* info = scap_get_event_info_table();
+		std::vector<std::array<uint8_t, PPM_MAX_EVENT_PARAMS>> t(PPM_EVENT_MAX);
+		for(size_t e = 0; e < PPM_EVENT_MAX; e++) {
+			for(uint32_t k = 0; k < info[e].nparams && k < PPM_MAX_EVENT_PARAMS; k++) {
+				t[e][k] = (uint8_t)strlen(info[e].params[k].name);
+			}
+		}
+		return t;
+	}();
+	return lens[type][j];
 }
 
 // What render_param did with a parameter.
@@ -362,13 +424,13 @@ enum render_outcome {
 render_outcome render_param(sinsp_evt* ev,
                             uint32_t j,
                             sinsp_evt::param_fmt bfmt,
-                            std::string& out,
+                            args_out& out,
                             size_t* vlen) {
 	const sinsp_evt_param* p = ev->get_param(j);
 	const ppm_param_info* pi = &ev->get_info()->params[j];
 	const size_t start = out.size();
 	if(p->m_len == 0) {
-		out += "NULL";
+		out.put("NULL", 4);
 		*vlen = 4;
 		return R_SCRATCH;
 	}
@@ -417,24 +479,24 @@ render_outcome render_param(sinsp_evt* ev,
 		if(!ok) {
 			return R_FALLBACK;  // a length libsinsp's param->as<T>() would reject
 		}
-		append_i64(out, v);
+		out.put_i64(v);
 		*vlen = out.size() - start;
 		return R_SCRATCH;
 	}
 	case PT_ERRNO: {
 		if(p->m_len != 8) return R_FALLBACK;
 		int64_t v = read_raw<int64_t>(raw);
-		append_i64(out, v);
+		out.put_i64(v);
 		*vlen = out.size() - start;
 		if(v < 0) {
-			append_errno_name(out, v);
+			out.put_errno_name(v);
 		}
 		return R_SCRATCH;
 	}
 	case PT_FD: {  // render_fd
 		if(p->m_len != 8) return R_FALLBACK;
 		int64_t fd = read_raw<int64_t>(raw);
-		append_i64(out, fd);
+		out.put_i64(fd);
 		*vlen = out.size() - start;
 		sinsp_threadinfo* ti = ev->get_thread_info();
 		if(ti == nullptr) {
@@ -465,24 +527,24 @@ render_outcome render_param(sinsp_evt* ev,
 					break;
 				}
 			}
-			out += "(<";
+			out.put("(<", 2);
 			// typestr is a C string: an empty type char (PF_SIMPLE) hides the protocol too
 			if(!(bfmt & sinsp_evt::PF_SIMPLE)) {
 				char tch = fi->get_typechar();
 				if(tch != 0) {
-					out += tch;
+					out.put(tch);
 					if(ipproto != 0) {
-						out += ipproto;
+						out.put(ipproto);
 					}
 				}
 			}
-			out += '>';
-			append_sanitized(out, fi->m_name);
-			out += ')';
+			out.put('>');
+			out.put_sanitized(fi->m_name);
+			out.put(')');
 		} else if(fd == PPM_AT_FDCWD) {
-			out += "(AT_FDCWD)";
+			out.put("(AT_FDCWD)", 10);
 		} else {
-			append_errno_name(out, fd);
+			out.put_errno_name(fd);
 		}
 		return R_SCRATCH;
 	}
@@ -510,7 +572,7 @@ render_outcome render_param(sinsp_evt* ev,
 		} else {
 			ev->set_rawbuf_str_len(blen);
 		}
-		out += st.data();  // as a C string, like TYPE_ARGS's append
+		out.put(st.data());  // as a C string, like TYPE_ARGS's append
 		*vlen = out.size() - start;
 		return R_STORED;
 	}
@@ -519,7 +581,7 @@ render_outcome render_param(sinsp_evt* ev,
 		if(nul == nullptr) {
 			return R_FALLBACK;
 		}
-		out.append(p->m_val, (const char*)nul - p->m_val);
+		out.put(p->m_val, (const char*)nul - p->m_val);
 		*vlen = out.size() - start;
 		return R_SCRATCH;
 	}
@@ -544,50 +606,52 @@ void store_paramstr(sinsp_evt* ev, const char* v, size_t n) {
 
 // evt.args as sinsp_filter_check_event's TYPE_ARGS builds it: "name=value" or
 // "name=value(resolved)" per parameter, space separated; nothing for generic events.
-void render_args(sq_inspector* h, sinsp_evt* ev, std::string& out) {
-	out.clear();
+void render_args(sq_inspector* h, sinsp_evt* ev, sq_value& val) {
+	args_out out(h->args);
 	uint16_t t = ev->get_type();
-	if(t == PPME_GENERIC_E || t == PPME_GENERIC_X) {
-		return;
-	}
-	const sinsp_evt::param_fmt bfmt = h->inspector.get_buffer_format();
-	const ppm_event_info* info = ev->get_info();
-	uint32_t n = ev->get_num_params();
-	// the text of the last parameter rendered here, not yet in the event's storage
-	size_t pend_at = 0, pend_len = 0;
-	bool pending = false;
-	for(uint32_t j = 0; j < n; j++) {
-		out += info->params[j].name;
-		out += '=';
-		size_t at = out.size(), vlen = 0;
-		render_outcome r = render_param(ev, j, bfmt, out, &vlen);
-		if(r == R_SCRATCH) {
-			pend_at = at;
-			pend_len = vlen;
-			pending = true;
-		} else if(r == R_STORED) {
-			pending = false;
-		} else {
-			if(pending) {
-				store_paramstr(ev, out.data() + pend_at, pend_len);
+	if(t != PPME_GENERIC_E && t != PPME_GENERIC_X) {
+		const sinsp_evt::param_fmt bfmt = h->inspector.get_buffer_format();
+		const ppm_event_info* info = ev->get_info();
+		uint32_t n = ev->get_num_params();
+		// the text of the last parameter rendered here, not yet in the event's storage
+		size_t pend_at = 0, pend_len = 0;
+		bool pending = false;
+		for(uint32_t j = 0; j < n; j++) {
+			out.put(info->params[j].name, param_name_len(t, j));
+			out.put('=');
+			size_t at = out.size(), vlen = 0;
+			render_outcome r = render_param(ev, j, bfmt, out, &vlen);
+			if(r == R_SCRATCH) {
+				pend_at = at;
+				pend_len = vlen;
+				pending = true;
+			} else if(r == R_STORED) {
 				pending = false;
+			} else {
+				if(pending) {
+					store_paramstr(ev, out.data() + pend_at, pend_len);
+					pending = false;
+				}
+				const char* res;
+				out.put(ev->get_param_as_str(j, &res, bfmt));
+				if(res[0] != 0) {
+					out.put('(');
+					out.put(res);
+					out.put(')');
+				}
 			}
-			const char* res;
-			out += ev->get_param_as_str(j, &res, bfmt);
-			if(res[0] != 0) {
-				out += '(';
-				out += res;
-				out += ')';
-			}
+			out.put(' ');
 		}
-		out += ' ';
+		if(pending) {
+			store_paramstr(ev, out.data() + pend_at, pend_len);
+		}
+		if(out.size() != 0) {
+			out.pop_back();
+		}
 	}
-	if(pending) {
-		store_paramstr(ev, out.data() + pend_at, pend_len);
-	}
-	if(!out.empty()) {
-		out.pop_back();
-	}
+	val.kind = SQ_V_STR;
+	val.s = out.data();
+	val.len = (uint32_t)out.size();
 }
 
 // fd.name as sinsp_filtercheck_fd.cpp extracts it when the event's fd is in the fd table
@@ -651,8 +715,7 @@ void extract_direct(sq_inspector* h, size_t i, sinsp_evt* ev, sinsp_threadinfo* 
 		out.i = ev->get_tid();
 		return;
 	case D_ARGS:
-		render_args(h, ev, h->strings[i]);
-		set_str(out, h->strings[i]);
+		render_args(h, ev, out);
 		return;
 	case D_FDNAME: {
 		bool null;
