@@ -10,10 +10,10 @@
 use compact_str::CompactString;
 use sinsp_sys as sys;
 
-use crate::event::{decode_param, event_table, Direction, Event, FieldNames, FieldValue, Param};
+use crate::event::{decode_raw_params, Direction, Event, FieldNames, FieldValue};
 
-/// One event's header; its parameters and field values are the next ranges of the batch's
-/// `params` and `values`.
+/// One event's header; its encoding is `raw_len` bytes of the batch's `bytes` from `raw_start`,
+/// its field values the next range of the batch's `values`.
 struct Rec {
     num: u64,
     ts: u64,
@@ -24,16 +24,9 @@ struct Rec {
     is_main_thread: bool,
     category: u32,
     name: &'static str,
-    params_end: u32,
+    raw_start: u32,
+    raw_len: u32,
     values_end: u32,
-}
-
-/// A parameter: its index in the event type's table entry, type, and bytes.
-struct RawParam {
-    index: u16,
-    ptype: u16,
-    start: u32,
-    len: u32,
 }
 
 /// A field value: numbers inline in `bits`, strings as `len` bytes of `bytes` from `bits`.
@@ -47,12 +40,10 @@ struct RawValue {
 pub(crate) struct Batch {
     fields: FieldNames,
     recs: Vec<Rec>,
-    params: Vec<RawParam>,
     values: Vec<RawValue>,
     bytes: Vec<u8>,
-    /// Next record to hand out, and where its params and values start.
+    /// Next record to hand out, and where its values start.
     next: usize,
-    next_param: usize,
     next_value: usize,
 }
 
@@ -61,12 +52,10 @@ impl Batch {
     pub(crate) fn with_capacity(fields: FieldNames, events: usize) -> Self {
         Batch {
             recs: Vec::with_capacity(events),
-            params: Vec::with_capacity(events * 3),
             values: Vec::with_capacity(events * fields.len()),
             bytes: Vec::with_capacity(events * 64),
             fields,
             next: 0,
-            next_param: 0,
             next_value: 0,
         }
     }
@@ -81,11 +70,9 @@ impl Batch {
     /// Empties the batch for reuse, keeping its buffers.
     pub(crate) fn reset(&mut self) {
         self.recs.clear();
-        self.params.clear();
         self.values.clear();
         self.bytes.clear();
         self.next = 0;
-        self.next_param = 0;
         self.next_value = 0;
     }
 
@@ -111,37 +98,22 @@ impl Batch {
 
     /// Copies the shim's current event in. `name` is the event type name with static storage.
     pub(crate) fn push(&mut self, raw: &sys::sq_event, name: &'static str) {
-        // SAFETY: the shim guarantees `params`/`fields` point to `nparams`/`nfields` entries
-        // that stay valid until the next call on the inspector; everything is copied here.
-        let (params, values) = unsafe {
-            (
-                slice_or_empty(raw.params, raw.nparams as usize),
-                slice_or_empty(raw.fields, raw.nfields as usize),
-            )
-        };
+        // SAFETY: the shim guarantees `fields` points to `nfields` entries and `raw` to
+        // `raw_len` bytes, valid until the next call on the inspector; everything is copied here.
+        let values = unsafe { slice_or_empty(raw.fields, raw.nfields as usize) };
         // One reservation for all of the event's bytes, then plain copies: most pieces are a
         // few bytes, for which a reserve check and a memcpy call each cost more than the copy.
-        let total = params.iter().map(|p| p.len as usize).sum::<usize>()
+        let total = raw.raw_len as usize
             + values
                 .iter()
                 .filter(|v| is_text(v.kind))
                 .map(|v| v.len as usize)
                 .sum::<usize>();
         self.bytes.reserve(total);
-        self.params.reserve(params.len());
         self.values.reserve(values.len());
-        for (j, p) in params.iter().enumerate() {
-            let start = self.bytes.len() as u32;
-            // SAFETY: `data` points to `len` bytes of the current event (or is NULL with len
-            // 0); `bytes` has room for them (reserved above).
-            unsafe { append_reserved(&mut self.bytes, p.data, p.len as usize) };
-            self.params.push(RawParam {
-                index: j as u16,
-                ptype: p.ptype as u16,
-                start,
-                len: p.len,
-            });
-        }
+        let raw_start = self.bytes.len() as u32;
+        // SAFETY: `raw` points to `raw_len` bytes (or is NULL with 0); room reserved above.
+        unsafe { append_reserved(&mut self.bytes, raw.raw, raw.raw_len as usize) };
         for v in values {
             let (bits, len) = match v.kind {
                 sys::SQ_V_I64 | sys::SQ_V_BOOL => (v.i as u64, 0),
@@ -176,7 +148,8 @@ impl Batch {
             is_main_thread: raw.is_main_thread != 0,
             category: raw.category,
             name,
-            params_end: self.params.len() as u32,
+            raw_start,
+            raw_len: raw.raw_len,
             values_end: self.values.len() as u32,
         });
     }
@@ -186,21 +159,8 @@ impl Batch {
         let r = self.recs.get(self.next)?;
         self.next += 1;
         let bytes = &self.bytes;
-        // parameter names are the event table's (`&'static str`), looked up here
-        let names = event_table().get(r.code as usize).map(|i| &i.params);
-        let params = self.params[self.next_param..r.params_end as usize]
-            .iter()
-            .map(|p| {
-                let b = &bytes[p.start as usize..(p.start + p.len) as usize];
-                Param {
-                    name: names
-                        .and_then(|n| n.get(p.index as usize))
-                        .map_or("?", |i| i.name),
-                    ptype: p.ptype as u32,
-                    value: decode_param(p.ptype as u32, b),
-                }
-            })
-            .collect();
+        let raw = &bytes[r.raw_start as usize..(r.raw_start + r.raw_len) as usize];
+        let params = decode_raw_params(r.code, raw);
         let values = &self.values[self.next_value..r.values_end as usize];
         let mut field_values = Vec::with_capacity(values.len());
         for (v, slot) in values.iter().zip(field_values.spare_capacity_mut()) {
@@ -209,7 +169,6 @@ impl Batch {
         }
         // SAFETY: the loop above initialised the first `values.len()` slots.
         unsafe { field_values.set_len(values.len()) };
-        self.next_param = r.params_end as usize;
         self.next_value = r.values_end as usize;
         Some(Event {
             num: r.num,
@@ -312,7 +271,7 @@ unsafe fn slice_or_empty<'a, T>(p: *const T, n: usize) -> &'a [T] {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::ParamValue;
+    use crate::event::{event_table, ParamValue};
     use std::sync::Arc;
 
     fn value(kind: u32) -> sys::sq_value {
@@ -337,21 +296,8 @@ mod tests {
             .iter()
             .position(|e| e.name == "read" && e.direction == Direction::Exit)
             .unwrap();
-        let res = res.to_le_bytes();
-        let params = [
-            sys::sq_param {
-                ptype: event_table()[code].params[0].ptype,
-                data: res.as_ptr(),
-                len: 8,
-                ..Default::default()
-            },
-            sys::sq_param {
-                ptype: event_table()[code].params[1].ptype,
-                data: data.as_ptr(),
-                len: data.len() as u32,
-                ..Default::default()
-            },
-        ];
+        let enc =
+            crate::event::encode_event(code as u16, 1000 + num, 42, &[&res.to_le_bytes(), data]);
         let raw = sys::sq_event {
             num,
             ts: 1000 + num,
@@ -359,8 +305,8 @@ mod tests {
             type_: code as u16,
             dir: 1,
             category: 7,
-            nparams: 2,
-            params: params.as_ptr(),
+            raw: enc.as_ptr(),
+            raw_len: enc.len() as u32,
             nfields: values.len() as u32,
             fields: values.as_ptr(),
             ..Default::default()

@@ -528,6 +528,53 @@ pub(crate) fn param_kind(ptype: u32) -> ParamKind {
     }
 }
 
+/// Size of libscap's event header (`struct ppm_evt_hdr`, packed): ts, tid, len, type, nparams.
+const EVT_HDR_LEN: usize = 26;
+
+/// The parameters of an event from its encoding (header, the parameters' lengths, their bytes),
+/// read as libsinsp's `sinsp_evt::load_params` reads them: names and types from the event table,
+/// and an empty or `(NULL)` string parameter (PT_CHARBUF, PT_FSPATH, PT_FSRELPATH) shown as
+/// `<NA>`. An encoding shorter than its lengths say yields the parameters that fit.
+pub(crate) fn decode_raw_params(code: u16, raw: &[u8]) -> Vec<Param> {
+    let Some(hdr) = raw.get(..EVT_HDR_LEN) else {
+        return Vec::new();
+    };
+    let info = event_table().get(code as usize);
+    let n = u32::from_le_bytes(hdr[22..26].try_into().unwrap()) as usize;
+    let large = info.is_some_and(|i| i.flags & sys::EF_LARGE_PAYLOAD != 0);
+    let width = if large { 4 } else { 2 };
+    let Some(lens) = raw.get(EVT_HDR_LEN..EVT_HDR_LEN + n * width) else {
+        return Vec::new();
+    };
+    let mut at = EVT_HDR_LEN + n * width;
+    let mut params = Vec::with_capacity(n);
+    for (j, l) in lens.chunks_exact(width).enumerate() {
+        let len = if large {
+            u32::from_le_bytes(l.try_into().unwrap()) as usize
+        } else {
+            u16::from_le_bytes(l.try_into().unwrap()) as usize
+        };
+        let Some(b) = raw.get(at..at + len) else {
+            break;
+        };
+        at += len;
+        let pi = info.and_then(|i| i.params.get(j));
+        let ptype = pi.map_or(sys::PT_BYTEBUF, |p| p.ptype);
+        let na = matches!(ptype, sys::PT_CHARBUF | sys::PT_FSPATH | sys::PT_FSRELPATH)
+            && (b.is_empty() || b == b"(NULL)\0");
+        params.push(Param {
+            name: pi.map_or("?", |p| p.name),
+            ptype,
+            value: if na {
+                ParamValue::Str("<NA>".into())
+            } else {
+                decode_param(ptype, b)
+            },
+        });
+    }
+    params
+}
+
 /// Decodes one raw parameter by its `ppm_param_type`.
 pub(crate) fn decode_param(ptype: u32, b: &[u8]) -> ParamValue {
     if b.is_empty() {
@@ -561,9 +608,62 @@ pub(crate) fn decode_param(ptype: u32, b: &[u8]) -> ParamValue {
     }
 }
 
+/// Encodes an event as libscap does (header, u16 lengths, bytes): test input for the decoders.
+#[cfg(test)]
+pub(crate) fn encode_event(code: u16, ts: u64, tid: u64, params: &[&[u8]]) -> Vec<u8> {
+    let len = EVT_HDR_LEN + params.iter().map(|p| 2 + p.len()).sum::<usize>();
+    let mut e = Vec::with_capacity(len);
+    e.extend(ts.to_le_bytes());
+    e.extend(tid.to_le_bytes());
+    e.extend((len as u32).to_le_bytes());
+    e.extend(code.to_le_bytes());
+    e.extend((params.len() as u32).to_le_bytes());
+    for p in params {
+        e.extend((p.len() as u16).to_le_bytes());
+    }
+    for p in params {
+        e.extend_from_slice(p);
+    }
+    e
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The newest event code of that name (older versions of an event keep their codes).
+    fn code_of(name: &str, direction: Direction) -> u16 {
+        event_table()
+            .iter()
+            .rposition(|e| e.name == name && e.direction == direction)
+            .unwrap() as u16
+    }
+
+    #[test]
+    fn raw_params_are_read_as_libsinsp_reads_them() {
+        // openat exit: fd, dirfd, name, flags, mode, dev, ino
+        let code = code_of("openat", Direction::Exit);
+        let info = &event_table()[code as usize];
+        assert_eq!(info.params[2].name, "name");
+        let (fd, dirfd) = (3i64.to_le_bytes(), (-100i64).to_le_bytes());
+        let enc = encode_event(code, 1, 2, &[&fd, &dirfd, b"/etc/passwd\0"]);
+        let p = decode_raw_params(code, &enc);
+        assert_eq!(p.len(), 3);
+        assert_eq!((p[0].name, &p[0].value), ("fd", &ParamValue::Int(3)));
+        assert_eq!(p[2].value, ParamValue::Str("/etc/passwd".into()));
+        // an empty or "(NULL)" path is "<NA>" (sinsp_evt::load_params)
+        for empty in [&b""[..], b"(NULL)\0"] {
+            let enc = encode_event(code, 1, 2, &[&fd, &dirfd, empty]);
+            assert_eq!(
+                decode_raw_params(code, &enc)[2].value,
+                ParamValue::Str("<NA>".into())
+            );
+        }
+        // an encoding cut short yields the parameters that fit, never reads past it
+        let enc = encode_event(code, 1, 2, &[&fd, &dirfd, b"/etc/passwd\0"]);
+        assert_eq!(decode_raw_params(code, &enc[..enc.len() - 1]).len(), 2);
+        assert!(decode_raw_params(code, &enc[..20]).is_empty());
+    }
 
     #[test]
     fn decodes_integers_strings_and_sockets() {

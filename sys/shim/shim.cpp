@@ -33,7 +33,6 @@ struct sq_inspector {
 	std::vector<sq_value> values;
 	std::vector<std::string> strings;  // backing storage of string values, one per field
 	std::vector<char> args;  // backing storage of evt.args (see args_out)
-	std::vector<sq_param> params;
 	std::string filter_string;
 	std::unique_ptr<sinsp_dumper> dumper;
 	Json::FastWriter writer;
@@ -1139,20 +1138,11 @@ int32_t sq_next(sq_inspector* h, sq_event* out, sq_error* err) {
 		sinsp_threadinfo* ti = ev->get_thread_info();
 		out->is_main_thread = (ti != nullptr && ti->is_main_thread()) ? 1 : 0;
 
-		uint32_t np = ev->get_num_params();
-		h->params.resize(np);
-		for(uint32_t i = 0; i < np; i++) {
-			const sinsp_evt_param* p = ev->get_param(i);
-			const ppm_param_info* pi = ev->get_param_info(i);
-			sq_param& sp = h->params[i];
-			sp.name = pi->name;
-			sp.ptype = (uint32_t)pi->type;
-			sp.fmt = (uint32_t)pi->fmt;
-			sp.data = (const uint8_t*)p->m_val;
-			sp.len = p->m_len;
-		}
-		out->nparams = np;
-		out->params = h->params.data();
+		// the parameters as sinsp decodes them from the event (libsinsp's load_params): the
+		// caller copies the whole encoded event at once
+		const scap_evt* se = ev->get_scap_evt();
+		out->raw = (const uint8_t*)se;
+		out->raw_len = se->len;
 
 		for(size_t i = 0; i < h->checks.size(); i++) {
 			if(h->direct[i] != D_NONE) {

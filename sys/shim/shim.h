@@ -5,7 +5,7 @@
  *  - Handles are opaque pointers; all pointer arguments are non-NULL unless stated.
  *  - No C++ exception crosses this boundary: every call that can fail returns an
  *    `int32_t` status (SQ_OK or a negative SQ_E* code) and fills `sq_error`.
- *  - Memory returned inside `sq_event` (strings, params, fields) is owned by the
+ *  - Memory returned inside `sq_event` (name, raw event, fields) is owned by the
  *    inspector and valid only until the next call on the same handle.
  *  - A handle is not thread-safe: use it from one thread at a time.
  */
@@ -67,15 +67,6 @@ typedef struct sq_value {
 	const char* s;
 } sq_value;
 
-/* One raw event parameter as libscap stores it. */
-typedef struct sq_param {
-	const char* name;
-	uint32_t ptype; /* enum ppm_param_type */
-	uint32_t fmt;   /* enum ppm_print_format */
-	const uint8_t* data;
-	uint32_t len;
-} sq_param;
-
 /* The current event. */
 typedef struct sq_event {
 	uint64_t num;
@@ -88,8 +79,10 @@ typedef struct sq_event {
 	uint16_t cpu;
 	const char* name; /* event type name as evt.type reports it */
 	uint8_t name_is_static; /* 1: `name` has static storage; 0: it lives in the event (async events) */
-	uint32_t nparams;
-	const sq_param* params;
+	/* The event as libscap encodes it: header (struct ppm_evt_hdr), the parameters' lengths
+	 * (uint16_t each, uint32_t for EF_LARGE_PAYLOAD events), then their bytes; `raw_len` bytes. */
+	const uint8_t* raw;
+	uint32_t raw_len;
 	uint32_t nfields;
 	const sq_value* fields; /* in the order given to sq_set_fields */
 } sq_event;
