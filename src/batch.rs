@@ -7,10 +7,51 @@
 //! allocation, no per-event reference counting. The receiving side ([`Batch::take`]) builds the
 //! owned [`Event`]s, decoding parameters and field values on the consumer's thread, so the
 //! allocations are made and freed on the same thread.
+use std::sync::Arc;
+
 use compact_str::CompactString;
 use sinsp_sys as sys;
 
 use crate::event::{decode_raw_params, Direction, Event, FieldNames, FieldValue};
+
+/// Where an event's field value comes from: the shim's extraction, or the event's header (fields
+/// the header already carries are not extracted and copied a second time on the capture thread).
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Source {
+    Shim,
+    /// `evt.num`: the event number.
+    Num,
+    /// `evt.time`: the raw timestamp (its JSON value, as the shim's direct reader gives it).
+    Time,
+    /// `evt.type`: the event name as sq_next resolves it.
+    Type,
+    /// `evt.dir`: `>` or `<`.
+    Dir,
+    /// `thread.tid`: the thread id, null outside -1..=u32::MAX (libsinsp's should_extract_xid).
+    Tid,
+}
+
+impl Source {
+    fn of(field: &str) -> Source {
+        match field {
+            "evt.num" => Source::Num,
+            "evt.time" => Source::Time,
+            "evt.type" => Source::Type,
+            "evt.dir" => Source::Dir,
+            "thread.tid" => Source::Tid,
+            _ => Source::Shim,
+        }
+    }
+}
+
+/// The fields the shim must extract: those the event header does not carry.
+pub(crate) fn shim_fields(fields: &[String]) -> Vec<String> {
+    fields
+        .iter()
+        .filter(|f| Source::of(f) == Source::Shim)
+        .cloned()
+        .collect()
+}
 
 /// One event's header; its encoding is `raw_len` bytes of the batch's `bytes` from `raw_start`,
 /// its field values the next range of the batch's `values`.
@@ -39,6 +80,8 @@ struct RawValue {
 /// Up to [`Batch::capacity`] events in flat buffers.
 pub(crate) struct Batch {
     fields: FieldNames,
+    /// Per field (in `fields` order), where its value comes from.
+    plan: Arc<[Source]>,
     recs: Vec<Rec>,
     values: Vec<RawValue>,
     bytes: Vec<u8>,
@@ -50,7 +93,13 @@ pub(crate) struct Batch {
 impl Batch {
     /// An empty batch for up to `events` events with these field names.
     pub(crate) fn with_capacity(fields: FieldNames, events: usize) -> Self {
+        let plan = fields.iter().map(|f| Source::of(f)).collect();
+        Batch::with_plan(fields, plan, events)
+    }
+
+    fn with_plan(fields: FieldNames, plan: Arc<[Source]>, events: usize) -> Self {
         Batch {
+            plan,
             recs: Vec::with_capacity(events),
             values: Vec::with_capacity(events * fields.len()),
             bytes: Vec::with_capacity(events * 64),
@@ -62,7 +111,7 @@ impl Batch {
 
     /// An empty batch sized like this one (which is about to be sent).
     pub(crate) fn sibling(&self) -> Self {
-        let mut b = Batch::with_capacity(self.fields.clone(), self.recs.capacity());
+        let mut b = Batch::with_plan(self.fields.clone(), self.plan.clone(), self.recs.capacity());
         b.bytes.reserve(self.bytes.len());
         b
     }
@@ -161,14 +210,42 @@ impl Batch {
         let bytes = &self.bytes;
         let raw = &bytes[r.raw_start as usize..(r.raw_start + r.raw_len) as usize];
         let params = decode_raw_params(r.code, raw);
-        let values = &self.values[self.next_value..r.values_end as usize];
-        let mut field_values = Vec::with_capacity(values.len());
-        for (v, slot) in values.iter().zip(field_values.spare_capacity_mut()) {
-            let start = if v.len > 0 { v.bits as usize } else { 0 };
-            write_field_value(slot, v, &bytes[start..start + v.len as usize]);
+        let mut values = self.values[self.next_value..r.values_end as usize].iter();
+        let mut field_values = Vec::with_capacity(self.plan.len());
+        for (source, slot) in self.plan.iter().zip(field_values.spare_capacity_mut()) {
+            match source {
+                Source::Shim => match values.next() {
+                    Some(v) => {
+                        let start = if v.len > 0 { v.bits as usize } else { 0 };
+                        write_field_value(slot, v, &bytes[start..start + v.len as usize]);
+                    }
+                    None => {
+                        slot.write(FieldValue::Null);
+                    }
+                },
+                Source::Num => {
+                    slot.write(FieldValue::U64(r.num));
+                }
+                Source::Time => {
+                    slot.write(FieldValue::I64(r.ts as i64));
+                }
+                Source::Type => {
+                    slot.write(FieldValue::Str(CompactString::const_new(r.name)));
+                }
+                Source::Dir => {
+                    slot.write(FieldValue::Str(CompactString::const_new(r.dir.as_str())));
+                }
+                Source::Tid => {
+                    slot.write(if (-1..=u32::MAX as i64).contains(&r.tid) {
+                        FieldValue::I64(r.tid)
+                    } else {
+                        FieldValue::Null
+                    });
+                }
+            }
         }
-        // SAFETY: the loop above initialised the first `values.len()` slots.
-        unsafe { field_values.set_len(values.len()) };
+        // SAFETY: the loop above initialised one slot per field.
+        unsafe { field_values.set_len(self.plan.len()) };
         self.next_value = r.values_end as usize;
         Some(Event {
             num: r.num,
@@ -381,7 +458,45 @@ mod tests {
         assert!(b.is_empty());
         push_read_x(&mut b, 3, 0, b"z", &vals2[..0]);
         let e = b.take().unwrap();
-        assert_eq!((e.num, e.fields().count()), (3, 0));
+        assert_eq!(e.num, 3);
+        assert!(
+            e.fields().all(|(_, v)| v.is_null()),
+            "every field has a value, null when the shim gave none"
+        );
         assert_eq!(e.param("data"), Some(&ParamValue::Bytes(b"z".to_vec())));
+    }
+
+    #[test]
+    fn header_fields_come_from_the_header_not_the_shim() {
+        let names: FieldNames = Arc::from(
+            [
+                "evt.num",
+                "a",
+                "evt.type",
+                "evt.dir",
+                "thread.tid",
+                "evt.time",
+            ]
+            .map(String::from)
+            .to_vec(),
+        );
+        assert_eq!(shim_fields(&names), ["a"]);
+        let mut b = Batch::with_capacity(names, 2);
+        let mut v = value(sys::SQ_V_I64);
+        v.i = 7;
+        push_read_x(&mut b, 5, 1, b"x", &[v]);
+        let e = b.take().unwrap();
+        let got: Vec<_> = e.fields().map(|(k, v)| (k, v.clone())).collect();
+        assert_eq!(
+            got,
+            [
+                ("evt.num", FieldValue::U64(5)),
+                ("a", FieldValue::I64(7)),
+                ("evt.type", FieldValue::Str("read".into())),
+                ("evt.dir", FieldValue::Str("<".into())),
+                ("thread.tid", FieldValue::I64(42)),
+                ("evt.time", FieldValue::I64(1005)),
+            ]
+        );
     }
 }

@@ -437,18 +437,19 @@ fn open_inspector(b: &CaptureBuilder) -> Result<Inspector> {
             message: e.message,
         })?;
     }
-    insp.set_fields(&b.fields).map_err(|e| {
-        let field = b
-            .fields
-            .iter()
-            .find(|f| e.message.contains(f.as_str()))
-            .cloned()
-            .unwrap_or_default();
-        Error::InvalidField {
-            field,
-            message: e.message,
-        }
-    })?;
+    insp.set_fields(&crate::batch::shim_fields(&b.fields))
+        .map_err(|e| {
+            let field = b
+                .fields
+                .iter()
+                .find(|f| e.message.contains(f.as_str()))
+                .cloned()
+                .unwrap_or_default();
+            Error::InvalidField {
+                field,
+                message: e.message,
+            }
+        })?;
     let opts = OpenOptions {
         buffer_size: b.buffer_size,
         all_syscalls: b.all_syscalls,
