@@ -656,8 +656,10 @@ void render_args(sq_inspector* h, sinsp_evt* ev, sq_value& val) {
 // fd.name as sinsp_filtercheck_fd.cpp extracts it when the event's fd is in the fd table
 // (extract_fd, then TYPE_FDNAME: the fd's name, sanitised). Returns false where libsinsp reads
 // the name from the event's parameters instead (no fd info, failed connect): the caller then
-// runs the filtercheck itself. `null` is set when libsinsp extracts nothing.
-bool direct_fdname(sinsp_evt* ev, std::string& out, bool& null) {
+// runs the filtercheck itself. `null` is set when libsinsp extracts nothing. The value is the fd
+// table's own name when sanitising would not change it (the common case), else a sanitised copy
+// in `scratch`.
+bool direct_fdname(sinsp_evt* ev, std::string& scratch, sq_value& out, bool& null) {
 	null = false;
 	if(!(ev->get_info_flags() & (EF_CREATES_FD | EF_USES_FD | EF_DESTROYS_FD))) {
 		null = true;
@@ -678,8 +680,19 @@ bool direct_fdname(sinsp_evt* ev, std::string& out, bool& null) {
 	if(fi == nullptr) {
 		return false;
 	}
-	out.clear();
-	append_sanitized(out, fi->m_name);
+	const std::string& name = fi->m_name;
+	const auto& keep = printable();
+	bool clean = true;
+	for(char c : name) {
+		clean &= keep[(unsigned char)c];
+	}
+	if(clean) {
+		set_str(out, name);
+	} else {
+		scratch.clear();
+		append_sanitized(scratch, name);
+		set_str(out, scratch);
+	}
 	return true;
 }
 
@@ -718,12 +731,10 @@ void extract_direct(sq_inspector* h, size_t i, sinsp_evt* ev, sinsp_threadinfo* 
 		return;
 	case D_FDNAME: {
 		bool null;
-		if(!direct_fdname(ev, h->strings[i], null)) {
+		if(!direct_fdname(ev, h->strings[i], out, null)) {
 			extract_fast(h, i, ev);  // fd.name is one of the fast-path fields
 		} else if(null) {
 			out.kind = SQ_V_NULL;
-		} else {
-			set_str(out, h->strings[i]);
 		}
 		return;
 	}
