@@ -168,7 +168,9 @@ impl Batch {
                 sys::SQ_V_I64 | sys::SQ_V_BOOL => (v.i as u64, 0),
                 sys::SQ_V_U64 => (v.u, 0),
                 sys::SQ_V_F64 => (v.d.to_bits(), 0),
-                sys::SQ_V_STR | sys::SQ_V_JSON => {
+                // static storage: the address crosses, not the bytes
+                sys::SQ_V_STR_STATIC => (v.s as u64, v.len),
+                sys::SQ_V_STR | sys::SQ_V_STR_ASCII | sys::SQ_V_JSON => {
                     let start = self.bytes.len() as u64;
                     // SAFETY: for string kinds `s` points to `len` bytes owned by the
                     // inspector (or is NULL with len 0); `bytes` has room (reserved above).
@@ -215,10 +217,7 @@ impl Batch {
         for (source, slot) in self.plan.iter().zip(field_values.spare_capacity_mut()) {
             match source {
                 Source::Shim => match values.next() {
-                    Some(v) => {
-                        let start = if v.len > 0 { v.bits as usize } else { 0 };
-                        write_field_value(slot, v, &bytes[start..start + v.len as usize]);
-                    }
+                    Some(v) => write_field_value(slot, v, bytes),
                     None => {
                         slot.write(FieldValue::Null);
                     }
@@ -268,15 +267,33 @@ impl Batch {
 /// place for all variants and then copied makes the copy (wide loads of narrow stores) stall on
 /// every field.
 #[inline(always)]
-fn write_field_value(slot: &mut std::mem::MaybeUninit<FieldValue>, v: &RawValue, b: &[u8]) {
+fn write_field_value(slot: &mut std::mem::MaybeUninit<FieldValue>, v: &RawValue, bytes: &[u8]) {
+    // the value's bytes in the batch, for the kinds that put them there
+    let b = || &bytes[v.bits as usize..v.bits as usize + v.len as usize];
     match v.kind {
         sys::SQ_V_I64 => slot.write(FieldValue::I64(v.bits as i64)),
         sys::SQ_V_U64 => slot.write(FieldValue::U64(v.bits)),
         sys::SQ_V_F64 => slot.write(FieldValue::F64(f64::from_bits(v.bits))),
         sys::SQ_V_BOOL => slot.write(FieldValue::Bool(v.bits != 0)),
-        sys::SQ_V_STR => slot.write(FieldValue::Str(text(b))),
+        sys::SQ_V_STR => slot.write(FieldValue::Str(text(b()))),
+        sys::SQ_V_STR_ASCII => {
+            // SAFETY: the shim gives only ASCII (valid UTF-8) for this kind.
+            let s = unsafe { std::str::from_utf8_unchecked(b()) };
+            slot.write(FieldValue::Str(CompactString::from(s)))
+        }
+        sys::SQ_V_STR_STATIC => {
+            // SAFETY: for this kind the shim gives the address and length of an ASCII string
+            // with static storage (string literals in the shim).
+            let s: &'static str = unsafe {
+                std::str::from_utf8_unchecked(std::slice::from_raw_parts(
+                    v.bits as *const u8,
+                    v.len as usize,
+                ))
+            };
+            slot.write(FieldValue::Str(CompactString::const_new(s)))
+        }
         sys::SQ_V_JSON => {
-            let t = text(b);
+            let t = text(b());
             slot.write(
                 serde_json::from_str(t.as_str())
                     .map(FieldValue::Json)
@@ -299,7 +316,7 @@ fn text(b: &[u8]) -> CompactString {
 
 /// Whether a value of this kind carries bytes.
 fn is_text(kind: u32) -> bool {
-    kind == sys::SQ_V_STR || kind == sys::SQ_V_JSON
+    matches!(kind, sys::SQ_V_STR | sys::SQ_V_STR_ASCII | sys::SQ_V_JSON)
 }
 
 /// Appends `n` bytes at `src` to `out`, which has room for them. Up to 16 bytes (most params
@@ -394,7 +411,7 @@ mod tests {
     #[test]
     fn events_come_out_as_they_went_in() {
         let names: FieldNames = Arc::from(
-            ["a", "b", "c", "d", "e", "f", "g"]
+            ["a", "b", "c", "d", "e", "f", "g", "h", "i"]
                 .map(String::from)
                 .to_vec(),
         );
@@ -410,6 +427,8 @@ mod tests {
             ),
             str_value(sys::SQ_V_JSON, b"[1,2]"),
             value(sys::SQ_V_NULL),
+            str_value(sys::SQ_V_STR_STATIC, b"SUCCESS"),
+            str_value(sys::SQ_V_STR_ASCII, b"/dev/null"),
         ];
         vals[0].i = -5;
         vals[1].u = u64::MAX;
@@ -440,6 +459,8 @@ mod tests {
         );
         assert_eq!(got[5].1, FieldValue::Json(serde_json::json!([1, 2])));
         assert!(got[6].1.is_null());
+        assert_eq!(got[7].1.as_str(), Some("SUCCESS"));
+        assert_eq!(got[8].1.as_str(), Some("/dev/null"));
 
         // the second event's params and values start where the first one's ended
         let e = b.take().unwrap();

@@ -682,12 +682,16 @@ bool direct_fdname(sinsp_evt* ev, std::string& scratch, sq_value& out, bool& nul
 	}
 	const std::string& name = fi->m_name;
 	const auto& keep = printable();
-	bool clean = true;
+	bool clean = true, ascii = true;
 	for(char c : name) {
 		clean &= keep[(unsigned char)c];
+		ascii &= (unsigned char)c < 0x80;
 	}
 	if(clean) {
 		set_str(out, name);
+		if(ascii) {
+			out.kind = SQ_V_STR_ASCII;  // the receiving side need not validate it as UTF-8
+		}
 	} else {
 		scratch.clear();
 		append_sanitized(scratch, name);
@@ -718,7 +722,7 @@ void extract_direct(sq_inspector* h, size_t i, sinsp_evt* ev, sinsp_threadinfo* 
 		out.len = (uint32_t)strlen(name);
 		return;
 	case D_DIR:
-		out.kind = SQ_V_STR;
+		out.kind = SQ_V_STR_STATIC;
 		out.s = PPME_IS_ENTER(ev->get_type()) ? ">" : "<";
 		out.len = 1;
 		return;
@@ -742,7 +746,7 @@ void extract_direct(sq_inspector* h, size_t i, sinsp_evt* ev, sinsp_threadinfo* 
 		if(!ev->has_return_value()) {
 			out.kind = SQ_V_NULL;
 		} else if(ev->get_syscall_return_value() >= 0) {
-			out.kind = SQ_V_STR;
+			out.kind = SQ_V_STR_STATIC;
 			out.s = "SUCCESS";
 			out.len = 7;
 		} else {
@@ -750,7 +754,7 @@ void extract_direct(sq_inspector* h, size_t i, sinsp_evt* ev, sinsp_threadinfo* 
 		}
 		return;
 	case D_CATEGORY:
-		out.kind = SQ_V_STR;
+		out.kind = SQ_V_STR_STATIC;  // category_name's literals
 		out.s = category_name(ev);
 		out.len = (uint32_t)strlen(out.s);
 		return;

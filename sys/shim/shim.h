@@ -56,6 +56,8 @@ enum sq_value_kind {
 	SQ_V_BOOL = 4,
 	SQ_V_STR = 5,  /* s/len: a string */
 	SQ_V_JSON = 6, /* s/len: JSON text of a list or object */
+	SQ_V_STR_STATIC = 7, /* s/len: an ASCII string with static storage (valid for the process's life) */
+	SQ_V_STR_ASCII = 8,  /* s/len: a string of ASCII characters only */
 };
 
 typedef struct sq_value {
