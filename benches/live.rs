@@ -192,11 +192,17 @@ fn main() {
         eprintln!("live bench skipped: {e}");
         return;
     }
+    let raw = rounds(raw_loop);
+    let ours = rounds(consumer);
+    let se = rounds(sinsp_example);
+    let no_args = rounds(consumer_without_args);
+    const OURS: &str = "rust consumer, default fields";
+    const NO_ARGS: &str = "rust consumer, no evt.args";
     let rows = [
-        ("raw libsinsp loop", rounds(raw_loop)),
-        ("rust consumer, default fields", rounds(consumer)),
-        ("sinsp-example -m -j", rounds(sinsp_example)),
-        ("rust consumer, no evt.args", rounds(consumer_without_args)),
+        ("raw libsinsp loop", &raw),
+        (OURS, &ours),
+        ("sinsp-example -m -j", &se),
+        (NO_ARGS, &no_args),
     ];
     let opt = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_else(|| "n/a".into());
     println!("\n== live: dd bs=1 count={COUNT} (~{OFFERED} events offered), filter {FILTER:?}, {ROUNDS} rounds each");
@@ -231,12 +237,8 @@ fn main() {
          thread and the receiving thread; dd's own CPU, kernel probes included, is not in it; \
          of which recv: the receiving thread over the whole round)"
     );
-    let best = |i: usize| {
-        let (rs, b) = &rows[i].1;
-        rs[*b]
-    };
-    let (raw, ours, se) = (best(0).rate(), best(1).rate(), best(2).rate());
-    for (name, (rs, _)) in [&rows[1], &rows[3]] {
+    let best = |(rs, b): &(Vec<Round>, usize)| rs[*b].rate();
+    for (name, (rs, _)) in [(OURS, &ours), (NO_ARGS, &no_args)] {
         let clean = rs
             .iter()
             .filter(|r| r.kernel_drops == Some(0) && r.consumer_drops == Some(0))
@@ -247,9 +249,12 @@ fn main() {
         );
     }
     println!("== ratios (events delivered/s, best rounds)");
-    println!("  rust consumer / raw libsinsp loop: {:.2}x", ours / raw);
+    println!(
+        "  rust consumer / raw libsinsp loop: {:.2}x",
+        best(&ours) / best(&raw)
+    );
     println!(
         "  rust consumer / sinsp-example:     {:.2}x",
-        ours / se.max(1.0)
+        best(&ours) / best(&se).max(1.0)
     );
 }
