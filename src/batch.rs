@@ -2,11 +2,13 @@
 //!
 //! The capture thread is the bottleneck of the pipeline (it runs libsinsp's parser and the field
 //! extraction, which must happen before the next event changes sinsp's state), while the
-//! consumer's thread is mostly idle. So the capture thread only copies each event's header, raw
-//! parameters and extracted field values into a few flat, reused-per-batch buffers: no per-event
-//! allocation, no per-event reference counting. The receiving side ([`Batch::take`]) builds the
-//! owned [`Event`]s, decoding parameters and field values on the consumer's thread, so the
-//! allocations are made and freed on the same thread.
+//! consumer's thread is mostly idle. So the capture thread only copies each event's header, its
+//! encoding (libscap's header, parameter lengths and bytes, in one piece) and the extracted field
+//! values into a few flat, reused-per-batch buffers: no per-event allocation, no per-event
+//! reference counting. Fields the header carries (`evt.num`, `evt.time`, `evt.type`, `evt.dir`,
+//! `thread.tid`) are not extracted at all. The receiving side ([`Batch::take`]) builds the owned
+//! [`Event`]s, decoding parameters and field values on the consumer's thread, so the allocations
+//! are made and freed on the same thread.
 use std::sync::Arc;
 
 use compact_str::CompactString;
