@@ -392,8 +392,12 @@ private:
 	size_t m_n = 0;
 };
 
-// The length of each parameter name of each event type, measured once.
-uint8_t param_name_len(uint16_t type, uint32_t j) {
+// The length of each parameter name of each event type, measured once (`strlen` past the
+// table's bounds, which libsinsp itself does not expect).
+size_t param_name_len(uint16_t type, uint32_t j, const char* name) {
+	if(type >= PPM_EVENT_MAX || j >= PPM_MAX_EVENT_PARAMS) {
+		return strlen(name);
+	}
 	static const auto lens = [] {
 		const ppm_event_info* info = scap_get_event_info_table();
 		std::vector<std::array<uint8_t, PPM_MAX_EVENT_PARAMS>> t(PPM_EVENT_MAX);
@@ -616,7 +620,7 @@ void render_args(sq_inspector* h, sinsp_evt* ev, sq_value& val) {
 		size_t pend_at = 0, pend_len = 0;
 		bool pending = false;
 		for(uint32_t j = 0; j < n; j++) {
-			out.put(info->params[j].name, param_name_len(t, j));
+			out.put(info->params[j].name, param_name_len(t, j, info->params[j].name));
 			out.put('=');
 			size_t at = out.size(), vlen = 0;
 			render_outcome r = render_param(ev, j, bfmt, out, &vlen);
