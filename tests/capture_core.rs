@@ -104,7 +104,7 @@ fn live_modern_bpf_sees_a_child_open_a_file_and_exec_true() {
     assert_eq!(exec_ev.field_str("proc.name"), Some("true"));
     assert_eq!(exec_ev.param("res").and_then(ParamValue::as_i64), Some(0));
     assert!(
-        stats.events_seen >= 2 && stats.events_delivered >= 2,
+        stats.events_seen >= 2 && stats.events_delivered >= 2 && stats.capture_cpu_ns > 0,
         "{stats:?}"
     );
 }
@@ -206,6 +206,11 @@ fn libs_reference_captures_replay_like_sinsp_example() {
         let end = end.unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         assert!(!evs.is_empty(), "{}: no events", path.display());
         assert_eq!(end.events_delivered, evs.len() as u64);
+        assert!(
+            end.capture_cpu_ns > 0,
+            "{}: the capture thread's CPU time is not counted: {end:?}",
+            path.display()
+        );
         let reference = sinsp_example_json(&path, FIELDS_NUM_TYPE_TID);
         if let Some(d) = first_difference(&num_type_tid(&evs), &num_type_tid_json(&reference)) {
             panic!("{}: sinsp-example disagrees {d}", path.display());
