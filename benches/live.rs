@@ -3,7 +3,7 @@
 //! dd, for the raw libsinsp loop, the Rust consumer with the default fields, sinsp-example -m -j,
 //! and (for the cost of libsinsp's parameter formatting) the Rust consumer with the default
 //! fields but `evt.args`. Reports events delivered/s, kernel-side drops, consumer-side drops
-//! (from the capture's own stats) and this process's CPU per event for each round, how many of
+//! (from the capture's own stats), this process's CPU per event and each of our threads' for each round, how many of
 //! our rounds lost nothing, and the ratios. Not a criterion loop: a live storm is not repeatable to the
 //! nanosecond, so each consumer gets the same storm in the same window, `ROUNDS` times, every
 //! round is printed, and the ratios compare the best rounds.
@@ -31,6 +31,8 @@ struct Round {
     /// threads), and the receiving thread's own; sinsp-example's is not measured.
     cpu: Option<Duration>,
     receiver_cpu: Option<Duration>,
+    /// The capture thread's own (from the capture's stats).
+    capture_cpu: Option<Duration>,
 }
 
 impl Round {
@@ -91,6 +93,7 @@ fn raw_loop() -> Round {
         consumer_drops: Some(0),
         cpu: Some(s.cpu),
         receiver_cpu: None,
+        capture_cpu: None,
     }
 }
 
@@ -139,6 +142,7 @@ fn consumer_with(fields: &[&str]) -> Round {
         consumer_drops: Some(st.consumer_drops),
         cpu: Some(s.cpu),
         receiver_cpu: Some(receiver_cpu),
+        capture_cpu: Some(Duration::from_nanos(st.capture_cpu_ns)),
     }
 }
 
@@ -170,6 +174,7 @@ fn sinsp_example() -> Round {
         consumer_drops: None,
         cpu: None,
         receiver_cpu: None,
+        capture_cpu: None,
     }
 }
 
@@ -205,7 +210,7 @@ fn main() {
     let opt = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_else(|| "n/a".into());
     println!("\n== live: dd bs=1 count={COUNT} (~{OFFERED} events offered), filter {FILTER:?}, {ROUNDS} rounds each");
     println!(
-        "{:<36} {:>10} {:>9} {:>14} {:>13} {:>15} {:>13} {:>14}",
+        "{:<36} {:>10} {:>9} {:>14} {:>13} {:>15} {:>13} {:>14} {:>14}",
         "consumer (round; * best)",
         "delivered",
         "storm s",
@@ -213,19 +218,21 @@ fn main() {
         "kernel drops",
         "consumer drops",
         "CPU ns/event",
-        "of which recv"
+        "capture thr.",
+        "receiving thr."
     );
     for (name, (rs, best)) in &rows {
         for (i, r) in rs.iter().enumerate() {
             let label = format!("{name} #{}{}", i + 1, if i == *best { " *" } else { "" });
             println!(
-                "{label:<36} {:>10} {:>9.2} {:>14.0} {:>13} {:>15} {:>13} {:>14}",
+                "{label:<36} {:>10} {:>9.2} {:>14.0} {:>13} {:>15} {:>13} {:>14} {:>14}",
                 r.delivered,
                 r.storm_secs,
                 r.rate(),
                 opt(r.kernel_drops),
                 opt(r.consumer_drops),
                 r.per_event(r.cpu),
+                r.per_event(r.capture_cpu),
                 r.per_event(r.receiver_cpu)
             );
         }
@@ -233,7 +240,7 @@ fn main() {
     println!(
         "(CPU: this process from the storm's start until 1 s after its end, i.e. the capture \
          thread and the receiving thread; dd's own CPU, kernel probes included, is not in it; \
-         of which recv: the receiving thread over the whole round)"
+         capture thr. and receiving thr.: each of our two threads over the whole round)"
     );
     let best = |(rs, b): &(Vec<Round>, usize)| rs[*b].rate();
     for (name, (rs, _)) in [(OURS, &ours), (NO_ARGS, &no_args)] {

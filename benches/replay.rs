@@ -1,7 +1,9 @@
 //! Replay benchmark of the hot capture path on a large syscall-storm capture (>= 1 M events,
 //! made by scripts/bench-capture and cached): the raw libsinsp loop, the bare loop through the
 //! shim, our consumer with no fields, with the default fields, and with JSON serialisation, and
-//! sinsp-example -s FILE -j > /dev/null as a whole process. Prints ratios against the references.
+//! sinsp-example -s FILE -j > /dev/null as a whole process; and the stages of our pipeline one at a
+//! time (the capture thread's extraction, building the owned events on one thread). Prints ratios
+//! against the references and the cost per event of each stage.
 mod common;
 
 use std::path::PathBuf;
@@ -26,14 +28,34 @@ fn storm() -> Option<PathBuf> {
     Some(PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
 }
 
-/// Consumes the whole file; returns the events and the consuming thread's CPU time.
-fn consume_timed(file: &std::path::Path, fields: &[&str], json: bool) -> (u64, Duration) {
+/// One pass of a consumer: events, and the CPU time of the capture thread and of the receiving
+/// (this) thread.
+struct Pass {
+    events: u64,
+    capture_cpu: Duration,
+    receiving_cpu: Duration,
+}
+
+/// Consumes the whole file once, timing each thread's CPU.
+fn consume_timed(file: &std::path::Path, fields: &[&str], json: bool) -> Pass {
     let t = common::thread_cpu();
-    let n = consume(file, fields, json);
-    (n, common::thread_cpu() - t)
+    let (events, stats) = consume_with_stats(file, fields, json);
+    Pass {
+        events,
+        capture_cpu: Duration::from_nanos(stats.capture_cpu_ns),
+        receiving_cpu: common::thread_cpu() - t,
+    }
 }
 
 fn consume(file: &std::path::Path, fields: &[&str], json: bool) -> u64 {
+    consume_with_stats(file, fields, json).0
+}
+
+fn consume_with_stats(
+    file: &std::path::Path,
+    fields: &[&str],
+    json: bool,
+) -> (u64, sinspqa::CaptureStats) {
     let cap = Capture::builder()
         .engine(Engine::Savefile(file.to_path_buf()))
         .fields(fields.iter().copied())
@@ -49,8 +71,7 @@ fn consume(file: &std::path::Path, fields: &[&str], json: bool) -> u64 {
         n += 1;
         std::hint::black_box(&ev);
     }
-    cap.finish().unwrap();
-    n
+    (n, cap.finish().unwrap())
 }
 
 fn main() {
@@ -84,6 +105,19 @@ fn main() {
     g.bench_function("shim_extract_default_fields", |b| {
         b.iter(|| {
             bench::extract_loop(&engine, None, sinspqa::DEFAULT_FIELDS, 0, Duration::ZERO).unwrap()
+        })
+    });
+    // The stages of the consumer, one at a time on one thread: the extraction the capture thread
+    // does (the default fields the event header does not carry), then that plus building the
+    // owned events (copied into a batch, decoded, dropped), with no channel.
+    let capture_fields = bench::capture_thread_fields(sinspqa::DEFAULT_FIELDS);
+    let capture_fields: Vec<&str> = capture_fields.iter().map(String::as_str).collect();
+    g.bench_function("stage_extract_capture_fields", |b| {
+        b.iter(|| bench::extract_loop(&engine, None, &capture_fields, 0, Duration::ZERO).unwrap())
+    });
+    g.bench_function("stage_owned_events_one_thread", |b| {
+        b.iter(|| {
+            bench::owned_loop(&engine, None, sinspqa::DEFAULT_FIELDS, 0, Duration::ZERO).unwrap()
         })
     });
     g.bench_function("consumer_no_fields", |b| {
@@ -126,16 +160,61 @@ fn main() {
             "raw_libsinsp_loop",
             "shim_bare_loop",
             "shim_extract_default_fields",
+            "stage_extract_capture_fields",
+            "stage_owned_events_one_thread",
             "consumer_no_fields",
             "consumer_default_fields",
             "consumer_default_fields_json",
             "sinsp_example_json",
         ],
     );
-    // The receiving thread's own CPU: building the owned events (and JSON). The capture thread is
-    // the bottleneck of a replay, so the wall times above do not show it; live, both threads
-    // share the cores the workload leaves.
-    println!("== receiving thread CPU per event (one pass each; the capture thread's is the wall time above)");
+    // Each stage's cost per event (criterion's means above): what next() costs, what the capture
+    // thread's extraction adds, what building the owned events adds (on one thread), and what the
+    // two-thread pipeline's wall time is against that.
+    let per_event = |name: &str| common::mean_ns("replay", name).map(|ns| ns / events as f64);
+    println!("\n== replay: cost per event of each stage (ns/event, from the means above)");
+    if let (Some(bare), Some(extract), Some(owned), Some(consumer)) = (
+        per_event("shim_bare_loop"),
+        per_event("stage_extract_capture_fields"),
+        per_event("stage_owned_events_one_thread"),
+        per_event("consumer_default_fields"),
+    ) {
+        let row = |label: &str, ns: f64| println!("  {label:<58} {ns:>8.1}");
+        row("next() through the shim", bare);
+        row(
+            &format!(
+                "+ extracting the {} shim fields on the capture thread",
+                capture_fields.len()
+            ),
+            extract - bare,
+        );
+        row(
+            "+ building the owned events (batch copy, decoding, drop)",
+            owned - extract,
+        );
+        row("= the whole pipeline on one thread", owned);
+        row("the consumer: two threads and the channel", consumer);
+        println!(
+            "  (the consumer runs at {:.2}x the one-thread pipeline; its bound is the capture \
+             thread: next() + extraction + the batch copies)",
+            owned / consumer
+        );
+    }
+    // The CPU each thread of the consumer used (one pass each): the capture thread (next(),
+    // extraction, batch copies, sends) and the receiving thread (receives, decoding into owned
+    // events, JSON). Their sum against the one-thread pipeline's CPU is what handing events to
+    // another thread costs (channel operations, wake-ups, cache lines moving between cores).
+    println!("\n== CPU per event by thread (one pass each, ns/event)");
+    let one = {
+        let t = common::thread_cpu();
+        let r =
+            bench::owned_loop(&engine, None, sinspqa::DEFAULT_FIELDS, 0, Duration::ZERO).unwrap();
+        (common::thread_cpu() - t).as_nanos() as f64 / r.events.max(1) as f64
+    };
+    println!(
+        "  {:<32} one thread {one:>7.1}",
+        "one-thread pipeline, default"
+    );
     for (name, fields, json) in [
         ("consumer_no_fields", &[][..], false),
         ("consumer_default_fields", sinspqa::DEFAULT_FIELDS, false),
@@ -145,10 +224,20 @@ fn main() {
             true,
         ),
     ] {
-        let (n, cpu) = consume_timed(&file, fields, json);
+        let p = consume_timed(&file, fields, json);
+        let per = |d: Duration| d.as_nanos() as f64 / p.events.max(1) as f64;
         println!(
-            "  {name:<32} {:>8.1} ns/event",
-            cpu.as_nanos() as f64 / n.max(1) as f64
+            "  {name:<32} capture thread {:>7.1}  receiving thread {:>7.1}  sum {:>7.1}",
+            per(p.capture_cpu),
+            per(p.receiving_cpu),
+            per(p.capture_cpu + p.receiving_cpu)
         );
+        if name == "consumer_default_fields" {
+            println!(
+                "  {:<32} {:>7.1}  (the two threads' sum - the one-thread pipeline)",
+                "hand-off to the receiving thread",
+                per(p.capture_cpu + p.receiving_cpu) - one
+            );
+        }
     }
 }

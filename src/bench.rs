@@ -3,9 +3,14 @@
 //! - [`raw_loop`]: libsinsp's `next()` in a C++ loop that only counts (the bare libsinsp loop);
 //! - [`shim_loop`]: the same loop driven from Rust, one shim call per event (what the capture
 //!   thread pays before it extracts fields and builds the owned event).
+//!
+//! and the stages of our pipeline, one at a time on one thread, so their cost per event can be
+//! told apart: [`extract_loop`] (the shim's field extraction) and [`owned_loop`] (extraction,
+//! copying into a batch and building the owned events, with no channel and no second thread).
 use std::time::{Duration, Instant};
 
-use crate::capture::LiveSlot;
+use crate::batch::{shim_fields, Batch};
+use crate::capture::{LiveSlot, NameCache};
 use crate::engine::{Engine, OpenOptions};
 use crate::error::{Error, Result};
 use crate::ffi::{Inspector, Next};
@@ -131,6 +136,63 @@ pub fn extract_loop(
                 break;
             }
         }
+        Ok(n)
+    })
+}
+
+/// The fields the capture thread asks the shim for when a capture extracts `fields`: those the
+/// event header does not carry (the header's are built on the receiving side).
+pub fn capture_thread_fields(fields: &[&str]) -> Vec<String> {
+    shim_fields(&fields.iter().map(|f| f.to_string()).collect::<Vec<_>>())
+}
+
+/// Our pipeline without the channel: on one thread, `next()`, the extraction of `fields` (as a
+/// capture asks the shim for them), each event copied into a batch as the capture thread does,
+/// and every batch of up to 1024 decoded into owned [`crate::Event`]s as the receiving side does,
+/// then dropped. Its cost minus [`extract_loop`]'s is what building the owned events costs, in
+/// CPU, wherever it runs.
+pub fn owned_loop(
+    engine: &Engine,
+    filter: Option<&str>,
+    fields: &[&str],
+    max_events: u64,
+    max: Duration,
+) -> Result<LoopResult> {
+    let names: crate::event::FieldNames = fields.iter().map(|f| f.to_string()).collect();
+    let shim = capture_thread_fields(fields);
+    measure(engine, filter, &shim, |insp, t| {
+        let mut batch = Batch::with_capacity(names.clone(), 1024);
+        let mut cache = NameCache::new();
+        let mut n = 0u64;
+        let mut i = 0u64;
+        let drain = |batch: &mut Batch| {
+            while let Some(ev) = batch.take() {
+                std::hint::black_box(ev);
+            }
+            batch.reset();
+        };
+        loop {
+            match insp.next() {
+                Ok(Next::Event(raw)) => {
+                    batch.push(raw, cache.name(raw));
+                    if batch.len() >= 1024 {
+                        drain(&mut batch);
+                    }
+                    n += 1;
+                    if n == max_events {
+                        break;
+                    }
+                }
+                Ok(Next::Eof) => break,
+                Ok(_) => {}
+                Err(e) => return Err(Error::Libs(e.message)),
+            }
+            i += 1;
+            if max > Duration::ZERO && i % 1024 == 0 && t.elapsed() >= max {
+                break;
+            }
+        }
+        drain(&mut batch);
         Ok(n)
     })
 }
