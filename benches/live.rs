@@ -31,7 +31,7 @@ struct Round {
     /// threads), and the receiving thread's own; sinsp-example's is not measured.
     cpu: Option<Duration>,
     receiver_cpu: Option<Duration>,
-    /// The capture thread's own (from the capture's stats).
+    /// The capture thread's own, over the same span (from the capture's stats).
     capture_cpu: Option<Duration>,
 }
 
@@ -45,45 +45,49 @@ impl Round {
     }
 }
 
-/// The storm's wall time in seconds, and this process's CPU time while the capture took it in:
-/// from dd's start until `DRAIN` after its end (the capture lags behind by what the kernel
-/// buffers hold), not the idle rest of the window.
+/// The storm's wall time in seconds, and the CPU time used while the capture took it in: from
+/// dd's start until `DRAIN` after its end (the capture lags behind by what the kernel buffers
+/// hold), not the idle rest of the window. `cpu` is this process's (capture and receiving
+/// threads), `capture_cpu` the capture thread's own (from the capture's stats, refreshed every
+/// 100 ms).
 struct Storm {
     secs: f64,
     cpu: Duration,
+    capture_cpu: Option<Duration>,
 }
 
 /// How long after the storm the capture is given to drain the kernel buffers.
 const DRAIN: Duration = Duration::from_secs(1);
 
-/// Starts the storm after `delay`.
-fn storm(delay: Duration) -> std::thread::JoinHandle<Storm> {
-    std::thread::spawn(move || {
-        std::thread::sleep(delay);
-        let cpu_at_start = common::process_cpu();
-        let t = Instant::now();
-        let st = Command::new("dd")
-            .args([
-                "if=/dev/zero",
-                "of=/dev/null",
-                "bs=1",
-                &format!("count={COUNT}"),
-            ])
-            .stderr(Stdio::null())
-            .status()
-            .unwrap();
-        assert!(st.success());
-        let secs = t.elapsed().as_secs_f64();
-        std::thread::sleep(DRAIN);
-        Storm {
-            secs,
-            cpu: common::process_cpu() - cpu_at_start,
-        }
-    })
+/// Runs the storm after `delay`; `capture_cpu` reads the capture thread's CPU time, if there is
+/// one.
+fn storm(delay: Duration, capture_cpu: Option<&dyn Fn() -> Duration>) -> Storm {
+    std::thread::sleep(delay);
+    let cpu_at_start = common::process_cpu();
+    let capture_at_start = capture_cpu.map(|f| f());
+    let t = Instant::now();
+    let st = Command::new("dd")
+        .args([
+            "if=/dev/zero",
+            "of=/dev/null",
+            "bs=1",
+            &format!("count={COUNT}"),
+        ])
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let secs = t.elapsed().as_secs_f64();
+    std::thread::sleep(DRAIN);
+    Storm {
+        secs,
+        cpu: common::process_cpu() - cpu_at_start,
+        capture_cpu: capture_cpu.zip(capture_at_start).map(|(f, t0)| f() - t0),
+    }
 }
 
 fn raw_loop() -> Round {
-    let s = storm(Duration::from_secs(2));
+    let s = std::thread::spawn(|| storm(Duration::from_secs(2), None));
     let r = bench::raw_loop(&Engine::ModernBpf, Some(FILTER), 0, WINDOW).unwrap();
     let s = s.join().unwrap();
     Round {
@@ -130,9 +134,11 @@ fn consumer_with(fields: &[&str]) -> Round {
         }
         (n, common::thread_cpu() - t)
     });
-    let s = storm(Duration::from_secs(2));
-    std::thread::sleep(WINDOW);
-    let s = s.join().unwrap();
+    // the storm runs on this thread (it reads the capture's stats), then the rest of the window
+    let window = Instant::now();
+    let capture_cpu = || Duration::from_nanos(cap.stats().capture_cpu_ns);
+    let s = storm(Duration::from_secs(2), Some(&capture_cpu));
+    std::thread::sleep(WINDOW.saturating_sub(window.elapsed()));
     let st = cap.stop().unwrap();
     let (delivered, receiver_cpu) = reader.join().unwrap();
     Round {
@@ -142,7 +148,7 @@ fn consumer_with(fields: &[&str]) -> Round {
         consumer_drops: Some(st.consumer_drops),
         cpu: Some(s.cpu),
         receiver_cpu: Some(receiver_cpu),
-        capture_cpu: Some(Duration::from_nanos(st.capture_cpu_ns)),
+        capture_cpu: s.capture_cpu,
     }
 }
 
@@ -161,7 +167,7 @@ fn sinsp_example() -> Round {
             .filter(|l| l.starts_with('{'))
             .count() as u64
     });
-    let s = storm(Duration::from_secs(3));
+    let s = std::thread::spawn(|| storm(Duration::from_secs(3), None));
     std::thread::sleep(WINDOW);
     let secs = s.join().unwrap().secs;
     // SAFETY: signalling our own child.
@@ -240,7 +246,8 @@ fn main() {
     println!(
         "(CPU: this process from the storm's start until 1 s after its end, i.e. the capture \
          thread and the receiving thread; dd's own CPU, kernel probes included, is not in it; \
-         capture thr. and receiving thr.: each of our two threads over the whole round)"
+         capture thr.: the capture thread's own over the same span; receiving thr.: the receiving \
+         thread over the whole round)"
     );
     let best = |(rs, b): &(Vec<Round>, usize)| rs[*b].rate();
     for (name, (rs, _)) in [(OURS, &ours), (NO_ARGS, &no_args)] {

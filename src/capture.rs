@@ -62,7 +62,7 @@ pub struct CaptureStats {
     pub kernel_drops_buffer: u64,
     /// CPU time the capture thread has used, in ns: libsinsp's `next()` (parsing, state), the
     /// field extraction and the copying into batches; not the consumer's decoding. Refreshed with
-    /// every batch handed over and at the end.
+    /// every batch handed over, with the live counters and at the end.
     #[serde(default)]
     pub capture_cpu_ns: u64,
 }
@@ -682,6 +682,7 @@ pub(crate) fn thread_cpu_ns() -> u64 {
 }
 
 fn refresh_driver_stats(insp: &mut Inspector, sh: &Shared) {
+    sh.capture_cpu_ns.store(thread_cpu_ns(), Ordering::Relaxed);
     if let Ok(st) = insp.stats() {
         *sh.driver.lock().unwrap() = (st.n_evts, st.n_drops, st.n_drops_buffer);
     }
