@@ -28,6 +28,9 @@ fn storm() -> Option<PathBuf> {
     Some(PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
 }
 
+/// Events the receiving-side stage decodes per iteration (their batches are kept in memory).
+const RECEIVING_EVENTS: u64 = 300_000;
+
 /// One pass of a consumer: events, and the CPU time of the capture thread and of the receiving
 /// (this) thread.
 struct Pass {
@@ -143,6 +146,14 @@ fn main() {
         })
     });
     g.finish();
+    // The receiving side alone: events copied into batches once (as the capture thread copies
+    // them), then decoded into owned events and dropped, on one thread.
+    let mut recorded =
+        bench::Recorded::new(&engine, sinspqa::DEFAULT_FIELDS, RECEIVING_EVENTS).unwrap();
+    let mut g = c.benchmark_group("receiving");
+    g.throughput(Throughput::Elements(recorded.events()));
+    g.bench_function("decode_owned_events", |b| b.iter(|| recorded.decode_all()));
+    g.finish();
     c.final_summary();
     common::print_ratios(
         "replay",
@@ -193,6 +204,12 @@ fn main() {
             owned - extract,
         );
         row("= the whole pipeline on one thread", owned);
+        if let Some(ns) = common::mean_ns("receiving", "decode_owned_events") {
+            row(
+                "  of which the receiving side (decoding owned events, drop)",
+                ns / recorded.events().max(1) as f64,
+            );
+        }
         row("the consumer: two threads and the channel", consumer);
         println!(
             "  (the consumer runs at {:.2}x the one-thread pipeline; its bound is the capture \

@@ -127,6 +127,13 @@ impl Batch {
         self.next_value = 0;
     }
 
+    /// Hands the batch's events out again from the first (benchmarks decode the same batches
+    /// repeatedly).
+    pub(crate) fn rewind(&mut self) {
+        self.next = 0;
+        self.next_value = 0;
+    }
+
     /// Whether this batch was made for these field names (a recycled batch must be).
     pub(crate) fn has_fields(&self, fields: &FieldNames) -> bool {
         std::sync::Arc::ptr_eq(&self.fields, fields)

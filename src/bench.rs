@@ -6,7 +6,9 @@
 //!
 //! and the stages of our pipeline, one at a time on one thread, so their cost per event can be
 //! told apart: [`extract_loop`] (the shim's field extraction) and [`owned_loop`] (extraction,
-//! copying into a batch and building the owned events, with no channel and no second thread).
+//! copying into a batch and building the owned events, with no channel and no second thread), and
+//! the receiving side alone ([`Recorded`]: batches filled once, decoded into owned events again
+//! and again).
 use std::time::{Duration, Instant};
 
 use crate::batch::{shim_fields, Batch};
@@ -195,4 +197,65 @@ pub fn owned_loop(
         drain(&mut batch);
         Ok(n)
     })
+}
+
+/// Events of a capture copied into batches once, as the capture thread copies them, so that the
+/// receiving side's work (decoding them into owned [`crate::Event`]s, and dropping them) can be
+/// timed alone, without libsinsp, the channel or a second thread.
+pub struct Recorded {
+    batches: Vec<Batch>,
+    events: u64,
+}
+
+impl Recorded {
+    /// Reads up to `max_events` events of `engine` with `fields` extracted, into batches of 1024.
+    pub fn new(engine: &Engine, fields: &[&str], max_events: u64) -> Result<Recorded> {
+        let names: crate::event::FieldNames = fields.iter().map(|f| f.to_string()).collect();
+        let mut batches = vec![Batch::with_capacity(names.clone(), 1024)];
+        let r = measure(engine, None, &capture_thread_fields(fields), |insp, _| {
+            let mut cache = NameCache::new();
+            let mut n = 0u64;
+            while n < max_events {
+                match insp.next() {
+                    Ok(Next::Event(raw)) => {
+                        let last = batches.last_mut().expect("one batch at least");
+                        if last.len() >= 1024 {
+                            let b = last.sibling();
+                            batches.push(b);
+                        }
+                        let last = batches.last_mut().expect("one batch at least");
+                        last.push(raw, cache.name(raw));
+                        n += 1;
+                    }
+                    Ok(Next::Eof) => break,
+                    Ok(_) => {}
+                    Err(e) => return Err(Error::Libs(e.message)),
+                }
+            }
+            Ok(n)
+        })?;
+        Ok(Recorded {
+            batches,
+            events: r.events,
+        })
+    }
+
+    /// Events recorded.
+    pub fn events(&self) -> u64 {
+        self.events
+    }
+
+    /// Decodes every recorded event into an owned [`crate::Event`] and drops it, as the
+    /// receiving side does; returns the number of events.
+    pub fn decode_all(&mut self) -> u64 {
+        let mut n = 0u64;
+        for b in &mut self.batches {
+            b.rewind();
+            while let Some(ev) = b.take() {
+                std::hint::black_box(ev);
+                n += 1;
+            }
+        }
+        n
+    }
 }
