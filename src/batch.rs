@@ -238,10 +238,10 @@ impl Batch {
                     slot.write(FieldValue::I64(r.ts as i64));
                 }
                 Source::Type => {
-                    slot.write(FieldValue::Str(CompactString::const_new(r.name)));
+                    slot.write(FieldValue::Str(static_text(r.name)));
                 }
                 Source::Dir => {
-                    slot.write(FieldValue::Str(CompactString::const_new(r.dir.as_str())));
+                    slot.write(FieldValue::Str(static_text(r.dir.as_str())));
                 }
                 Source::Tid => {
                     slot.write(if (-1..=u32::MAX as i64).contains(&r.tid) {
@@ -284,11 +284,18 @@ fn write_field_value(slot: &mut std::mem::MaybeUninit<FieldValue>, v: &RawValue,
         sys::SQ_V_U64 => slot.write(FieldValue::U64(v.bits)),
         sys::SQ_V_F64 => slot.write(FieldValue::F64(f64::from_bits(v.bits))),
         sys::SQ_V_BOOL => slot.write(FieldValue::Bool(v.bits != 0)),
-        sys::SQ_V_STR => slot.write(FieldValue::Str(text(b()))),
-        sys::SQ_V_STR_ASCII => {
-            // SAFETY: the shim gives only ASCII (valid UTF-8) for this kind.
-            let s = unsafe { std::str::from_utf8_unchecked(b()) };
-            slot.write(FieldValue::Str(CompactString::from(s)))
+        sys::SQ_V_STR | sys::SQ_V_STR_ASCII => {
+            let b = b();
+            // Nearly every value is ASCII: the shim flags some it has checked, the others are
+            // checked here, inline. Each branch writes its own value into the slot: a value
+            // merged from both branches would go through a stack temporary whose copy stalls.
+            if v.kind == sys::SQ_V_STR_ASCII || b.is_ascii() {
+                // SAFETY: ASCII is valid UTF-8.
+                let s = unsafe { std::str::from_utf8_unchecked(b) };
+                slot.write(FieldValue::Str(CompactString::from(s)))
+            } else {
+                slot.write(FieldValue::Str(text_not_ascii(b)))
+            }
         }
         sys::SQ_V_STR_STATIC => {
             // SAFETY: for this kind the shim gives the address and length of an ASCII string
@@ -299,7 +306,7 @@ fn write_field_value(slot: &mut std::mem::MaybeUninit<FieldValue>, v: &RawValue,
                     v.len as usize,
                 ))
             };
-            slot.write(FieldValue::Str(CompactString::const_new(s)))
+            slot.write(FieldValue::Str(static_text(s)))
         }
         sys::SQ_V_JSON => {
             let t = text(b());
@@ -313,10 +320,33 @@ fn write_field_value(slot: &mut std::mem::MaybeUninit<FieldValue>, v: &RawValue,
     };
 }
 
-/// The bytes as a string: valid UTF-8 (the common case) is checked by the faster validator, then
-/// copied once (inline, without allocating, up to 24 bytes).
+/// A string with static storage as a value: short ones (all of libs' event, category and result
+/// names) copied inline through registers, which is cheaper than `CompactString::const_new`'s
+/// reference for them (it copies those through a stack buffer, whose reload stalls); longer ones
+/// by reference.
+#[inline(always)]
+fn static_text(s: &'static str) -> CompactString {
+    if s.len() <= std::mem::size_of::<String>() {
+        CompactString::from(s)
+    } else {
+        CompactString::const_new(s)
+    }
+}
+
+/// The bytes as a string, copied once (inline, without allocating, up to 24 bytes).
 #[inline(always)]
 fn text(b: &[u8]) -> CompactString {
+    if b.is_ascii() {
+        // SAFETY: ASCII is valid UTF-8.
+        return CompactString::from(unsafe { std::str::from_utf8_unchecked(b) });
+    }
+    text_not_ascii(b)
+}
+
+/// The bytes that are not ASCII as a string: UTF-8 as it is, anything else made valid.
+#[cold]
+#[inline(never)]
+fn text_not_ascii(b: &[u8]) -> CompactString {
     match std::str::from_utf8(b) {
         Ok(s) => CompactString::from(s),
         Err(_) => CompactString::from(String::from_utf8_lossy(b)),
@@ -375,7 +405,6 @@ unsafe fn slice_or_empty<'a, T>(p: *const T, n: usize) -> &'a [T] {
 mod tests {
     use super::*;
     use crate::event::{event_table, ParamValue};
-    use std::sync::Arc;
 
     fn value(kind: u32) -> sys::sq_value {
         sys::sq_value {
@@ -445,7 +474,10 @@ mod tests {
         vals[3].i = 1;
         push_read_x(&mut b, 1, 4, b"root", &vals);
         let bad = [0xffu8, b'x'];
-        let vals2 = [str_value(sys::SQ_V_STR, &bad)];
+        let vals2 = [
+            str_value(sys::SQ_V_STR, &bad),
+            str_value(sys::SQ_V_STR, "café".as_bytes()),
+        ];
         push_read_x(&mut b, 2, -2, b"", &vals2);
         assert_eq!(b.len(), 2);
 
@@ -480,6 +512,11 @@ mod tests {
             e.field_str("a"),
             Some("\u{fffd}x"),
             "invalid UTF-8 is replaced"
+        );
+        assert_eq!(
+            e.field_str("b"),
+            Some("café"),
+            "UTF-8 that is not ASCII is kept"
         );
         assert!(b.take().is_none());
 
