@@ -560,17 +560,51 @@ pub(crate) fn decode_raw_params(code: u16, raw: &[u8]) -> Vec<Param> {
         at += len;
         let pi = info.and_then(|i| i.params.get(j));
         let ptype = pi.map_or(sys::PT_BYTEBUF, |p| p.ptype);
-        let na = matches!(ptype, sys::PT_CHARBUF | sys::PT_FSPATH | sys::PT_FSRELPATH)
-            && (b.is_empty() || b == b"(NULL)\0");
-        params.push(Param {
-            name: pi.map_or("?", |p| p.name),
-            ptype,
-            value: if na {
-                ParamValue::Str("<NA>".into())
-            } else {
-                decode_param(ptype, b)
-            },
-        });
+        let name = pi.map_or("?", |p| p.name);
+        // Written into the vector's slot by the branch that decodes it: a value merged from all
+        // branches goes through a stack temporary whose wide copy stalls on its narrow stores.
+        let slot = &mut params.spare_capacity_mut()[0];
+        match (param_kind(ptype), b.len()) {
+            (ParamKind::Int, 8) => {
+                let v = i64::from_le_bytes(b.try_into().unwrap());
+                slot.write(Param {
+                    name,
+                    ptype,
+                    value: ParamValue::Int(v),
+                });
+            }
+            (ParamKind::Uint, 8) => {
+                let v = u64::from_le_bytes(b.try_into().unwrap());
+                slot.write(Param {
+                    name,
+                    ptype,
+                    value: ParamValue::Uint(v),
+                });
+            }
+            (ParamKind::Uint, 4) => {
+                let v = u32::from_le_bytes(b.try_into().unwrap()) as u64;
+                slot.write(Param {
+                    name,
+                    ptype,
+                    value: ParamValue::Uint(v),
+                });
+            }
+            _ => {
+                let na = matches!(ptype, sys::PT_CHARBUF | sys::PT_FSPATH | sys::PT_FSRELPATH)
+                    && (b.is_empty() || b == b"(NULL)\0");
+                slot.write(Param {
+                    name,
+                    ptype,
+                    value: if na {
+                        ParamValue::Str("<NA>".into())
+                    } else {
+                        decode_param(ptype, b)
+                    },
+                });
+            }
+        }
+        // SAFETY: the slot after the initialised ones was written just above.
+        unsafe { params.set_len(params.len() + 1) };
     }
     params
 }
