@@ -134,16 +134,6 @@ impl Batch {
         self.next_value = 0;
     }
 
-    /// Whether this batch was made for these field names (a recycled batch must be).
-    pub(crate) fn has_fields(&self, fields: &FieldNames) -> bool {
-        std::sync::Arc::ptr_eq(&self.fields, fields)
-    }
-
-    /// The field names of the batch's events.
-    pub(crate) fn fields(&self) -> &FieldNames {
-        &self.fields
-    }
-
     /// Events in the batch (handed out or not).
     pub(crate) fn len(&self) -> usize {
         self.recs.len()
@@ -520,7 +510,7 @@ mod tests {
         );
         assert!(b.take().is_none());
 
-        // a recycled batch starts over
+        // a reset batch starts over (the one-thread bench loop reuses its batch)
         b.reset();
         assert!(b.is_empty());
         push_read_x(&mut b, 3, 0, b"z", &vals2[..0]);

@@ -806,7 +806,7 @@ mod tests {
     fn run_consumes_a_channel_until_satisfied_or_timed_out() {
         let (tx, rx) = crossbeam_channel::bounded(16);
         tx.send(stream().into()).unwrap();
-        let rx = crate::capture::Events::new(rx, None);
+        let rx = crate::capture::Events::new(rx);
         let exp = Expectation::new(vec![all_of([event("read").ty("read")])]);
         let o = exp
             .run(&rx, Duration::from_secs(5), Duration::ZERO, |_| {})
