@@ -92,6 +92,7 @@ fn main() {
         file.display()
     );
 
+    let line_before = common::cross_cpu_line_ns();
     let mut c = Criterion::default()
         .sample_size(10)
         .warm_up_time(Duration::from_secs(1))
@@ -155,6 +156,7 @@ fn main() {
     g.bench_function("decode_owned_events", |b| b.iter(|| recorded.decode_all()));
     g.finish();
     c.final_summary();
+    let line_after = common::cross_cpu_line_ns();
     common::print_ratios(
         "replay",
         events,
@@ -257,4 +259,31 @@ fn main() {
             );
         }
     }
+    // The same consumers with both threads on one CPU: no cache line crosses between CPUs, so
+    // the capture thread's CPU is its own work; against the two-CPU pass above, the difference is
+    // what moving each event's batch data to the other CPU costs the capture thread.
+    println!("\n== the same, both threads on CPU 0 (no cache line crosses CPUs; wall = their sum)");
+    for (name, fields) in [
+        ("consumer_no_fields", &[][..]),
+        ("consumer_default_fields", sinspqa::DEFAULT_FIELDS),
+    ] {
+        match common::on_one_cpu(|| consume_timed(&file, fields, false)) {
+            Some(p) => {
+                let per = |d: Duration| d.as_nanos() as f64 / p.events.max(1) as f64;
+                println!(
+                    "  {name:<32} capture thread {:>7.1}  receiving thread {:>7.1}",
+                    per(p.capture_cpu),
+                    per(p.receiving_cpu)
+                );
+            }
+            None => println!("  {name:<32} not measured (the CPU affinity cannot be set)"),
+        }
+    }
+    println!(
+        "\n== one cache line moving between the two CPUs: {line_before:.0} ns one way before the \
+         criterion runs, {after:.0} after, {now:.0} now (~40 when the host runs the vCPUs on cores \
+         that share a cache, ~200 when not; the two-thread consumers are slower then)",
+        after = line_after,
+        now = common::cross_cpu_line_ns()
+    );
 }
