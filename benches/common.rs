@@ -37,26 +37,6 @@ pub fn print_ratios(title: &str, events: u64, group: &str, pairs: &[(&str, &str)
     }
 }
 
-fn cpu(clock: libc::clockid_t) -> std::time::Duration {
-    let mut t = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: a valid clock id and a valid out-pointer.
-    unsafe { libc::clock_gettime(clock, &mut t) };
-    std::time::Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
-}
-
-/// CPU time used so far by the calling thread.
-pub fn thread_cpu() -> std::time::Duration {
-    cpu(libc::CLOCK_THREAD_CPUTIME_ID)
-}
-
-/// CPU time used so far by this process (all its threads; not its children).
-pub fn process_cpu() -> std::time::Duration {
-    cpu(libc::CLOCK_PROCESS_CPUTIME_ID)
-}
-
 /// How long one cache line takes to move from one CPU to another here, one way (ns): two
 /// threads hand a counter back and forth 100,000 times. On this project's 2-vCPU machine it is
 /// ~40 ns when the host runs the two vCPUs on cores that share a cache and ~200 ns when it does

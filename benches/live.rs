@@ -63,7 +63,7 @@ const DRAIN: Duration = Duration::from_secs(1);
 /// one.
 fn storm(delay: Duration, capture_cpu: Option<&dyn Fn() -> Duration>) -> Storm {
     std::thread::sleep(delay);
-    let cpu_at_start = common::process_cpu();
+    let cpu_at_start = bench::process_cpu();
     let capture_at_start = capture_cpu.map(|f| f());
     let t = Instant::now();
     let st = Command::new("dd")
@@ -81,7 +81,7 @@ fn storm(delay: Duration, capture_cpu: Option<&dyn Fn() -> Duration>) -> Storm {
     std::thread::sleep(DRAIN);
     Storm {
         secs,
-        cpu: common::process_cpu() - cpu_at_start,
+        cpu: bench::process_cpu() - cpu_at_start,
         capture_cpu: capture_cpu.zip(capture_at_start).map(|(f, t0)| f() - t0),
     }
 }
@@ -126,13 +126,13 @@ fn consumer_with(fields: &[&str]) -> Round {
     let rx = cap.events().clone();
     // counted locally and returned at the end: the consumer does nothing per event but receive
     let reader = std::thread::spawn(move || {
-        let t = common::thread_cpu();
+        let t = bench::thread_cpu();
         let mut n = 0u64;
         for ev in rx.iter() {
             std::hint::black_box(&ev);
             n += 1;
         }
-        (n, common::thread_cpu() - t)
+        (n, bench::thread_cpu() - t)
     });
     // the storm runs on this thread (it reads the capture's stats), then the rest of the window
     let window = Instant::now();

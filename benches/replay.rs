@@ -41,12 +41,12 @@ struct Pass {
 
 /// Consumes the whole file once, timing each thread's CPU.
 fn consume_timed(file: &std::path::Path, fields: &[&str], json: bool) -> Pass {
-    let t = common::thread_cpu();
+    let t = bench::thread_cpu();
     let (events, stats) = consume_with_stats(file, fields, json);
     Pass {
         events,
         capture_cpu: Duration::from_nanos(stats.capture_cpu_ns),
-        receiving_cpu: common::thread_cpu() - t,
+        receiving_cpu: bench::thread_cpu() - t,
     }
 }
 
@@ -225,10 +225,10 @@ fn main() {
     // another thread costs (channel operations, wake-ups, cache lines moving between cores).
     println!("\n== CPU per event by thread (one pass each, ns/event)");
     let one = {
-        let t = common::thread_cpu();
+        let t = bench::thread_cpu();
         let r =
             bench::owned_loop(&engine, None, sinspqa::DEFAULT_FIELDS, 0, Duration::ZERO).unwrap();
-        (common::thread_cpu() - t).as_nanos() as f64 / r.events.max(1) as f64
+        (bench::thread_cpu() - t).as_nanos() as f64 / r.events.max(1) as f64
     };
     println!(
         "  {:<32} one thread {one:>7.1}",

@@ -12,7 +12,7 @@
 use std::time::{Duration, Instant};
 
 use crate::batch::{shim_fields, Batch};
-use crate::capture::{LiveSlot, NameCache};
+use crate::capture::{cpu_time, LiveSlot, NameCache};
 use crate::engine::{Engine, OpenOptions};
 use crate::error::{Error, Result};
 use crate::ffi::{Inspector, Next};
@@ -119,27 +119,51 @@ pub fn extract_loop(
 ) -> Result<LoopResult> {
     let fields: Vec<String> = fields.iter().map(|f| f.to_string()).collect();
     measure(engine, filter, &fields, |insp, t| {
-        let mut n = 0u64;
-        let mut i = 0u64;
-        loop {
-            match insp.next() {
-                Ok(Next::Event(_)) => {
-                    n += 1;
-                    if n == max_events {
-                        break;
-                    }
-                }
-                Ok(Next::Eof) => break,
-                Ok(_) => {}
-                Err(e) => return Err(Error::Libs(e.message)),
-            }
-            i += 1;
-            if max > Duration::ZERO && i % 1024 == 0 && t.elapsed() >= max {
-                break;
-            }
-        }
-        Ok(n)
+        each_event(insp, t, max_events, max, |_| {})
     })
+}
+
+/// Calls `f` with each event `next()` returns, until end of file, `max_events` events (0: no
+/// limit), or `max` since `t` (zero: no limit; the clock is read every 1024 iterations); returns
+/// the number of events.
+fn each_event(
+    insp: &mut Inspector,
+    t: Instant,
+    max_events: u64,
+    max: Duration,
+    mut f: impl FnMut(&sinsp_sys::sq_event),
+) -> Result<u64> {
+    let mut n = 0u64;
+    let mut i = 0u64;
+    loop {
+        match insp.next() {
+            Ok(Next::Event(raw)) => {
+                f(raw);
+                n += 1;
+                if n == max_events {
+                    break;
+                }
+            }
+            Ok(Next::Eof) => break,
+            Ok(_) => {}
+            Err(e) => return Err(Error::Libs(e.message)),
+        }
+        i += 1;
+        if max > Duration::ZERO && i % 1024 == 0 && t.elapsed() >= max {
+            break;
+        }
+    }
+    Ok(n)
+}
+
+/// CPU time the calling thread has used so far.
+pub fn thread_cpu() -> Duration {
+    cpu_time(libc::CLOCK_THREAD_CPUTIME_ID)
+}
+
+/// CPU time this process (all its threads, not its children) has used so far.
+pub fn process_cpu() -> Duration {
+    cpu_time(libc::CLOCK_PROCESS_CPUTIME_ID)
 }
 
 /// The fields the capture thread asks the shim for when a capture extracts `fields`: those the
@@ -165,35 +189,18 @@ pub fn owned_loop(
     measure(engine, filter, &shim, |insp, t| {
         let mut batch = Batch::with_capacity(names.clone(), 1024);
         let mut cache = NameCache::new();
-        let mut n = 0u64;
-        let mut i = 0u64;
         let drain = |batch: &mut Batch| {
             while let Some(ev) = batch.take() {
                 std::hint::black_box(ev);
             }
             batch.reset();
         };
-        loop {
-            match insp.next() {
-                Ok(Next::Event(raw)) => {
-                    batch.push(raw, cache.name(raw));
-                    if batch.len() >= 1024 {
-                        drain(&mut batch);
-                    }
-                    n += 1;
-                    if n == max_events {
-                        break;
-                    }
-                }
-                Ok(Next::Eof) => break,
-                Ok(_) => {}
-                Err(e) => return Err(Error::Libs(e.message)),
+        let n = each_event(insp, t, max_events, max, |raw| {
+            batch.push(raw, cache.name(raw));
+            if batch.len() >= 1024 {
+                drain(&mut batch);
             }
-            i += 1;
-            if max > Duration::ZERO && i % 1024 == 0 && t.elapsed() >= max {
-                break;
-            }
-        }
+        })?;
         drain(&mut batch);
         Ok(n)
     })
@@ -212,27 +219,17 @@ impl Recorded {
     pub fn new(engine: &Engine, fields: &[&str], max_events: u64) -> Result<Recorded> {
         let names: crate::event::FieldNames = fields.iter().map(|f| f.to_string()).collect();
         let mut batches = vec![Batch::with_capacity(names.clone(), 1024)];
-        let r = measure(engine, None, &capture_thread_fields(fields), |insp, _| {
+        let r = measure(engine, None, &capture_thread_fields(fields), |insp, t| {
             let mut cache = NameCache::new();
-            let mut n = 0u64;
-            while n < max_events {
-                match insp.next() {
-                    Ok(Next::Event(raw)) => {
-                        let last = batches.last_mut().expect("one batch at least");
-                        if last.len() >= 1024 {
-                            let b = last.sibling();
-                            batches.push(b);
-                        }
-                        let last = batches.last_mut().expect("one batch at least");
-                        last.push(raw, cache.name(raw));
-                        n += 1;
-                    }
-                    Ok(Next::Eof) => break,
-                    Ok(_) => {}
-                    Err(e) => return Err(Error::Libs(e.message)),
+            each_event(insp, t, max_events, Duration::ZERO, |raw| {
+                let last = batches.last_mut().expect("one batch at least");
+                if last.len() >= 1024 {
+                    let b = last.sibling();
+                    batches.push(b);
                 }
-            }
-            Ok(n)
+                let last = batches.last_mut().expect("one batch at least");
+                last.push(raw, cache.name(raw));
+            })
         })?;
         Ok(Recorded {
             batches,

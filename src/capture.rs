@@ -656,15 +656,20 @@ fn flush(batch: &mut Batch, tx: &Sender<Chunk>, live: bool, sh: &Shared, seen: u
     }
 }
 
-/// CPU time the calling thread has used, in ns.
-pub(crate) fn thread_cpu_ns() -> u64 {
+/// CPU time used so far by what `clock` measures (the calling thread, the process).
+pub(crate) fn cpu_time(clock: libc::clockid_t) -> Duration {
     let mut t = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,
     };
     // SAFETY: a valid clock id and a valid out-pointer.
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
-    t.tv_sec as u64 * 1_000_000_000 + t.tv_nsec as u64
+    unsafe { libc::clock_gettime(clock, &mut t) };
+    Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
+}
+
+/// CPU time the calling thread has used, in ns.
+fn thread_cpu_ns() -> u64 {
+    cpu_time(libc::CLOCK_THREAD_CPUTIME_ID).as_nanos() as u64
 }
 
 fn refresh_driver_stats(insp: &mut Inspector, sh: &Shared) {
