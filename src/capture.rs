@@ -630,8 +630,9 @@ fn flush(batch: &mut Batch, tx: &Sender<Chunk>, live: bool, sh: &Shared, seen: u
     }
     sh.capture_cpu_ns.store(thread_cpu_ns(), Ordering::Relaxed);
     let n = batch.len() as u64;
-    let next = batch.sibling();
-    let full = Chunk::Raw(std::mem::replace(batch, next));
+    // a copy goes; the capture thread keeps filling its own batch (see Batch::streamed_copy)
+    let full = Chunk::Raw(batch.streamed_copy());
+    batch.reset();
     let delivered = if live {
         tx.try_send(full).is_ok()
     } else {
