@@ -6,7 +6,8 @@
 //! encoding (libscap's header, parameter lengths and bytes, in one piece) and the extracted field
 //! values into a few flat buffers of its own batch, which it refills for the whole capture: no
 //! per-event allocation, no per-event reference counting. A full batch is handed over as a copy
-//! written past the caches ([`Batch::streamed_copy`]). Fields the header carries (`evt.num`, `evt.time`, `evt.type`, `evt.dir`,
+//! written past the caches ([`Batch::streamed_copy`]), or, when the capture thread is confined to
+//! one CPU, as it is. Fields the header carries (`evt.num`, `evt.time`, `evt.type`, `evt.dir`,
 //! `thread.tid`) are not extracted at all. The receiving side ([`Batch::take`]) builds the owned
 //! [`Event`]s, decoding parameters and field values on the consumer's thread, so the allocations
 //! are made and freed on the same thread.
@@ -114,7 +115,7 @@ impl Batch {
         }
     }
 
-    /// An empty batch sized like this one.
+    /// An empty batch sized like this one (which is about to be handed over).
     pub(crate) fn sibling(&self) -> Self {
         let mut b = Batch::with_plan(self.fields.clone(), self.plan.clone(), self.recs.capacity());
         b.bytes.reserve(self.bytes.len());

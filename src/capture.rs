@@ -544,6 +544,7 @@ fn run(
     let mut outcome: Option<Error> = None;
     let batch_size = b.channel_capacity.clamp(1, BATCH);
     let mut batch = Batch::with_capacity(fields, batch_size);
+    let hand_over = HandOver::for_this_thread();
     let mut batch_started = Instant::now();
 
     let mut iteration = 0u64;
@@ -569,14 +570,14 @@ fn run(
             }
             Ok(Next::Timeout) => {
                 // The source is idle: hand over what we have now.
-                flush(&mut batch, &tx, live, &sh, seen);
+                flush(&mut batch, hand_over, &tx, live, &sh, seen);
                 continue;
             }
             Ok(Next::Filtered) => {
                 sh.filtered.fetch_add(1, Ordering::Relaxed);
                 // A busy source that the filter mostly rejects must not hold events back long.
                 if tick && !batch.is_empty() && batch_started.elapsed() >= MAX_BATCH_DELAY {
-                    flush(&mut batch, &tx, live, &sh, seen);
+                    flush(&mut batch, hand_over, &tx, live, &sh, seen);
                 }
                 continue;
             }
@@ -591,10 +592,10 @@ fn run(
             sh.seen.store(seen, Ordering::Relaxed);
         }
         if batch.len() >= batch_size || (tick && batch_started.elapsed() >= MAX_BATCH_DELAY) {
-            flush(&mut batch, &tx, live, &sh, seen);
+            flush(&mut batch, hand_over, &tx, live, &sh, seen);
         }
     }
-    flush(&mut batch, &tx, live, &sh, seen);
+    flush(&mut batch, hand_over, &tx, live, &sh, seen);
     if live {
         refresh_driver_stats(&mut insp, &sh);
     }
@@ -619,10 +620,50 @@ fn run(
 const BATCH: usize = 1024;
 const MAX_BATCH_DELAY: Duration = Duration::from_millis(5);
 
+/// How a full batch goes to the receiving thread.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum HandOver {
+    /// A copy written past the caches ([`Batch::streamed_copy`]); the capture thread keeps its
+    /// batch. For when the two threads run on different CPUs: stores into memory the other CPU
+    /// has just read wait for it to give the cache lines up.
+    StreamedCopy,
+    /// The batch itself, replaced by a new one. For a capture thread confined to one CPU, where
+    /// the receiving thread shares its cache and a copy past it only costs (both threads on one
+    /// CPU, replay: capture thread 235 ns/event this way, 345 with streamed copies).
+    Batch,
+}
+
+impl HandOver {
+    /// The hand-over for the calling thread: a streamed copy when it may run on two CPUs or more.
+    fn for_this_thread() -> HandOver {
+        // SAFETY: cpu_set_t is plain data; sched_getaffinity gets its size and a valid pointer.
+        let cpus = unsafe {
+            let mut set: libc::cpu_set_t = std::mem::zeroed();
+            if libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) == 0 {
+                libc::CPU_COUNT(&set) as usize
+            } else {
+                std::thread::available_parallelism().map_or(1, |n| n.get())
+            }
+        };
+        if cpus >= 2 {
+            HandOver::StreamedCopy
+        } else {
+            HandOver::Batch
+        }
+    }
+}
+
 /// Hands the batch over. Live: never blocks (a full channel drops the batch, counted per event
 /// as consumer drops). Replay: waits for room, unless the capture is stopping or finishing with
 /// nobody receiving.
-fn flush(batch: &mut Batch, tx: &Sender<Chunk>, live: bool, sh: &Shared, seen: u64) {
+fn flush(
+    batch: &mut Batch,
+    hand_over: HandOver,
+    tx: &Sender<Chunk>,
+    live: bool,
+    sh: &Shared,
+    seen: u64,
+) {
     // the events-seen counter is published here (and every 64 events), not per event
     sh.seen.store(seen, Ordering::Relaxed);
     if batch.is_empty() {
@@ -630,9 +671,17 @@ fn flush(batch: &mut Batch, tx: &Sender<Chunk>, live: bool, sh: &Shared, seen: u
     }
     sh.capture_cpu_ns.store(thread_cpu_ns(), Ordering::Relaxed);
     let n = batch.len() as u64;
-    // a copy goes; the capture thread keeps filling its own batch (see Batch::streamed_copy)
-    let full = Chunk::Raw(batch.streamed_copy());
-    batch.reset();
+    let full = match hand_over {
+        HandOver::StreamedCopy => {
+            let copy = batch.streamed_copy();
+            batch.reset();
+            Chunk::Raw(copy)
+        }
+        HandOver::Batch => {
+            let next = batch.sibling();
+            Chunk::Raw(std::mem::replace(batch, next))
+        }
+    };
     let delivered = if live {
         tx.try_send(full).is_ok()
     } else {
