@@ -217,10 +217,7 @@ fn libs_reference_captures_replay_like_sinsp_example() {
         }
     }
     // curl_google.scap is a curl run: its connect to port 80 must be there, decoded.
-    let curl = libs_captures()
-        .into_iter()
-        .find(|p| p.ends_with("curl_google.scap"))
-        .unwrap();
+    let curl = libs_capture("curl_google.scap");
     let (evs, _) = replay(&curl, &["proc.name", "fd.name"]);
     let connects: Vec<&Event> = evs
         .iter()
@@ -315,10 +312,7 @@ fn random_bytes_are_a_corrupt_file_not_a_crash() {
 
 #[test]
 fn a_truncated_file_delivers_the_events_before_the_cut_then_says_so() {
-    let src = libs_captures()
-        .into_iter()
-        .find(|p| p.ends_with("curl_google.scap"))
-        .unwrap();
+    let src = libs_capture("curl_google.scap");
     let (full, end) = replay(&src, &["evt.num", "evt.type"]);
     end.unwrap();
     let bytes = fs::read(&src).unwrap();
@@ -350,10 +344,7 @@ fn a_truncated_file_delivers_the_events_before_the_cut_then_says_so() {
 #[test]
 fn the_cli_prints_json_events_and_rejects_bad_input() {
     let bin = env!("CARGO_BIN_EXE_sinspqa");
-    let file = libs_captures()
-        .into_iter()
-        .find(|p| p.ends_with("curl_google.scap"))
-        .unwrap();
+    let file = libs_capture("curl_google.scap");
     let out = Command::new(bin)
         .args(["capture", "--json", "-n", "5", "--read"])
         .arg(&file)
@@ -391,10 +382,7 @@ fn the_cli_prints_json_events_and_rejects_bad_input() {
 fn concurrent_replays_in_one_process_do_not_interfere() {
     // libscap's savefile converter kept a process-global store (patches/0003); replays on
     // several threads at once must each see exactly what a lone replay sees.
-    let curl = libs_captures()
-        .into_iter()
-        .find(|p| p.ends_with("curl_google.scap"))
-        .unwrap();
+    let curl = libs_capture("curl_google.scap");
     let (alone, end) = replay(&curl, &["evt.num", "evt.type"]);
     end.unwrap();
     let want = num_type_tid(&alone);
@@ -452,10 +440,7 @@ fn a_capture_thread_on_one_cpu_or_many_delivers_the_same_events() {
     // The capture thread hands its batches over as copies written past the caches when it may
     // run on two CPUs or more, and as they are when it is confined to one: every event and
     // every field value must come out the same either way.
-    let curl = libs_captures()
-        .into_iter()
-        .find(|p| p.ends_with("curl_google.scap"))
-        .unwrap();
+    let curl = libs_capture("curl_google.scap");
     let (many, end) = replay(&curl, sinspqa::DEFAULT_FIELDS);
     let end = end.unwrap();
     let (one, end_one) = on_cpu0(|| replay(&curl, sinspqa::DEFAULT_FIELDS));

@@ -72,6 +72,14 @@ pub fn libs_captures() -> Vec<PathBuf> {
     v
 }
 
+/// The reference capture of libs' own tests named `name` (e.g. `curl_google.scap`).
+pub fn libs_capture(name: &str) -> PathBuf {
+    libs_captures()
+        .into_iter()
+        .find(|p| p.file_name().is_some_and(|f| f == name))
+        .unwrap_or_else(|| panic!("no {name} among libs' reference captures"))
+}
+
 /// Runs sinsp-example on a capture file with `-o FIELDS -j -a` and returns its JSON events.
 pub fn sinsp_example_json(path: &Path, fields: &str) -> Vec<serde_json::Value> {
     let out = Command::new(sinspqa::SINSP_EXAMPLE)
