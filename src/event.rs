@@ -564,42 +564,35 @@ pub(crate) fn decode_raw_params(code: u16, raw: &[u8]) -> Vec<Param> {
         // Written into the vector's slot by the branch that decodes it: a value merged from all
         // branches goes through a stack temporary whose wide copy stalls on its narrow stores.
         let slot = &mut params.spare_capacity_mut()[0];
+        // each branch expands its own write of its own value (see above)
+        macro_rules! write_param {
+            ($value:expr) => {
+                slot.write(Param {
+                    name,
+                    ptype,
+                    value: $value,
+                })
+            };
+        }
         match (param_kind(ptype), b.len()) {
             (ParamKind::Int, 8) => {
-                let v = i64::from_le_bytes(b.try_into().unwrap());
-                slot.write(Param {
-                    name,
-                    ptype,
-                    value: ParamValue::Int(v),
-                });
+                write_param!(ParamValue::Int(i64::from_le_bytes(b.try_into().unwrap())));
             }
             (ParamKind::Uint, 8) => {
-                let v = u64::from_le_bytes(b.try_into().unwrap());
-                slot.write(Param {
-                    name,
-                    ptype,
-                    value: ParamValue::Uint(v),
-                });
+                write_param!(ParamValue::Uint(u64::from_le_bytes(b.try_into().unwrap())));
             }
             (ParamKind::Uint, 4) => {
-                let v = u32::from_le_bytes(b.try_into().unwrap()) as u64;
-                slot.write(Param {
-                    name,
-                    ptype,
-                    value: ParamValue::Uint(v),
-                });
+                write_param!(ParamValue::Uint(
+                    u32::from_le_bytes(b.try_into().unwrap()) as u64
+                ));
             }
             _ => {
                 let na = matches!(ptype, sys::PT_CHARBUF | sys::PT_FSPATH | sys::PT_FSRELPATH)
                     && (b.is_empty() || b == b"(NULL)\0");
-                slot.write(Param {
-                    name,
-                    ptype,
-                    value: if na {
-                        ParamValue::Str("<NA>".into())
-                    } else {
-                        decode_param(ptype, b)
-                    },
+                write_param!(if na {
+                    ParamValue::Str("<NA>".into())
+                } else {
+                    decode_param(ptype, b)
                 });
             }
         }
