@@ -36,6 +36,18 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// The kernel refused to load the engine's driver: the BPF verifier rejected one of its
+    /// programs. `rejection` names the program and the verifier's verdict (with its log's last
+    /// lines); `message` is libscap's own (often only "Initialization issues during scap_init").
+    #[error("{engine} rejected by this kernel: {rejection}")]
+    DriverRejected {
+        /// Engine name.
+        engine: &'static str,
+        /// The refused program and what the verifier said.
+        rejection: crate::engine::Rejection,
+        /// libscap's message.
+        message: String,
+    },
     /// A capture file that does not exist.
     #[error("capture file not found: {}", .0.display())]
     FileNotFound(PathBuf),
@@ -79,6 +91,32 @@ pub enum Error {
     /// An I/O error of the harness itself.
     #[error(transparent)]
     Io(#[from] std::io::Error),
+}
+
+impl Error {
+    /// The error as a report: its one-line message, then what the kernel said when it refused
+    /// a driver (the verifier log's last lines, indented), and what to do about it.
+    pub fn report(&self) -> String {
+        let mut out = self.to_string();
+        if let Error::DriverRejected {
+            rejection, message, ..
+        } = self
+        {
+            if !rejection.log_tail.is_empty() {
+                out.push_str("\n  the verifier's last lines:");
+                for l in &rejection.log_tail {
+                    out.push_str("\n    ");
+                    out.push_str(l);
+                }
+            }
+            out.push_str(&format!("\n  libscap said: {message}"));
+            out.push_str(
+                "\n  this libs' driver does not load on this kernel: a libs bug to report (or to fix \
+                 with a patch, see the README's \"A driver this kernel rejects\")",
+            );
+        }
+        out
+    }
 }
 
 /// Result with the crate's [`Error`].

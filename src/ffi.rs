@@ -15,6 +15,8 @@ pub(crate) struct ShimError {
     pub scap_rc: i32,
     pub os_errno: i32,
     pub message: String,
+    /// libs' log lines written while a failing open ran (empty for other calls).
+    pub log: String,
 }
 
 impl ShimError {
@@ -28,6 +30,7 @@ impl ShimError {
             scap_rc: e.scap_rc,
             os_errno: e.os_errno,
             message,
+            log: String::new(),
         }
     }
     fn local(message: impl Into<String>) -> Self {
@@ -36,6 +39,7 @@ impl ShimError {
             scap_rc: 0,
             os_errno: 0,
             message: message.into(),
+            log: String::new(),
         }
     }
 }
@@ -68,6 +72,9 @@ fn cpath(p: &Path) -> Result<CString, ShimError> {
     CString::new(p.as_os_str().as_bytes()).map_err(|_| ShimError::local("path contains a NUL byte"))
 }
 
+/// The most the shim keeps of an open's log: 1 MiB of lines plus one message's 64 KiB and a newline.
+const OPEN_LOG_MAX: usize = (1 << 20) + (64 << 10) + 1;
+
 impl Inspector {
     pub fn new() -> Result<Self, ShimError> {
         let mut err: Box<sys::sq_error> = Box::default();
@@ -87,6 +94,34 @@ impl Inspector {
         } else {
             Ok(())
         }
+    }
+
+    /// Like [`Self::check`] for an open: a failure carries libs' log of that open.
+    fn check_open(&self, rc: i32) -> Result<(), ShimError> {
+        self.check(rc).map_err(|mut e| {
+            e.log = self.open_log();
+            e
+        })
+    }
+
+    /// libs' log lines (libscap, libpman, libbpf) of the last open on this handle.
+    pub fn open_log(&self) -> String {
+        let mut len = 0usize;
+        // SAFETY: valid handle and length out-pointer; the text is owned by the handle.
+        let p = unsafe { sys::sq_open_log(self.h.as_ptr(), &mut len) };
+        if p.is_null() || len == 0 {
+            return String::new();
+        }
+        if len > OPEN_LOG_MAX {
+            return format!(
+                "(libs' open log claims {len} bytes, more than the shim keeps; not read)"
+            );
+        }
+        // SAFETY: the shim returns its std::string's buffer, `len` initialized bytes, valid until
+        // the next open on this handle, which cannot happen while `self` is borrowed; `len` is
+        // bounded above by what the shim can hold.
+        let bytes = unsafe { std::slice::from_raw_parts(p.cast::<u8>(), len) };
+        String::from_utf8_lossy(bytes).into_owned()
     }
 
     pub fn set_filter(&mut self, filter: &str) -> Result<(), ShimError> {
@@ -130,13 +165,13 @@ impl Inspector {
                 &mut *self.err,
             )
         };
-        self.check(rc)
+        self.check_open(rc)
     }
 
     pub fn open_kmod(&mut self, buffer: u64, all: bool) -> Result<(), ShimError> {
         // SAFETY: valid handle and error buffer.
         let rc = unsafe { sys::sq_open_kmod(self.h.as_ptr(), buffer, all as i32, &mut *self.err) };
-        self.check(rc)
+        self.check_open(rc)
     }
 
     pub fn open_bpf(&mut self, probe: &Path, buffer: u64, all: bool) -> Result<(), ShimError> {
@@ -151,14 +186,14 @@ impl Inspector {
                 &mut *self.err,
             )
         };
-        self.check(rc)
+        self.check_open(rc)
     }
 
     pub fn open_savefile(&mut self, path: &Path) -> Result<(), ShimError> {
         let p = cpath(path)?;
         // SAFETY: valid handle, C string and error buffer.
         let rc = unsafe { sys::sq_open_savefile(self.h.as_ptr(), p.as_ptr(), &mut *self.err) };
-        self.check(rc)
+        self.check_open(rc)
     }
 
     pub fn dump_open(&mut self, path: &Path, compress: bool) -> Result<(), ShimError> {

@@ -174,7 +174,7 @@ fn main() -> ExitCode {
                     }
                 }
                 Err(e) => {
-                    eprintln!("sinspqa: {e}");
+                    eprintln!("sinspqa: {}", e.report());
                     ExitCode::FAILURE
                 }
             };
@@ -203,7 +203,7 @@ fn main() -> ExitCode {
                 Ok(true) => ExitCode::SUCCESS,
                 Ok(false) => ExitCode::FAILURE,
                 Err(e) => {
-                    eprintln!("sinspqa: {e}");
+                    eprintln!("sinspqa: {}", e.report());
                     ExitCode::FAILURE
                 }
             };
@@ -216,9 +216,15 @@ fn main() -> ExitCode {
             Ok(())
         }
         Cmd::Engines => {
+            // Each engine is opened for real: its probe goes through the verifier, then is unloaded.
             for e in sinspqa::engine::live_engines() {
-                match e.availability() {
-                    Ok(()) => println!("{:<11} available", e.name()),
+                match e.load_check() {
+                    Ok(()) => println!("{:<11} available (opened and closed again)", e.name()),
+                    Err(err @ Error::DriverRejected { .. }) => {
+                        let report = err.report();
+                        let detail = report.split_once(' ').map_or("", |(_, d)| d);
+                        println!("{:<11} {detail}", e.name());
+                    }
                     Err(err) => println!("{:<11} unavailable: {err}", e.name()),
                 }
             }
@@ -228,7 +234,7 @@ fn main() -> ExitCode {
     match r {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("sinspqa: {e}");
+            eprintln!("sinspqa: {}", e.report());
             ExitCode::FAILURE
         }
     }
@@ -386,11 +392,15 @@ fn run(a: RunArgs) -> Result<bool, Error> {
             .trim()
             .to_string(),
         libs_version: sinspqa::LIBS_VERSION.to_string(),
-        results: Vec::new(),
+        ..Default::default()
     };
     for engine in &engines {
-        if let Err(e) = engine.availability() {
-            eprintln!("engine {}: skipped ({e})", engine.name());
+        match engine.load_check() {
+            Ok(()) => {}
+            Err(e @ Error::DriverRejected { .. }) => {
+                eprintln!("engine {}: {}", engine.name(), e.report())
+            }
+            Err(e) => eprintln!("engine {}: skipped ({e})", engine.name()),
         }
         for s in &scenarios {
             let (live, replay) = run_scenario(s, engine, &opts);

@@ -15,8 +15,20 @@ pub struct RunReport {
     pub kernel: String,
     /// libs version.
     pub libs_version: String,
+    /// The guest kernels asked for, each with the exact ABI it resolved to.
+    pub guests: Vec<GuestKernel>,
     /// The results.
     pub results: Vec<ScenarioResult>,
+}
+
+/// A guest kernel of the run: as asked for (a suite alias such as `bookworm`, or an ABI) and the
+/// exact ABI that named when the run prepared it (aliases follow Debian's point releases).
+#[derive(Debug, Clone, Serialize)]
+pub struct GuestKernel {
+    /// As given to `--kernels`.
+    pub requested: String,
+    /// The ABI it resolved to, e.g. `6.1.0-57-amd64`; `None` when preparing it failed.
+    pub abi: Option<String>,
 }
 
 impl RunReport {
@@ -101,16 +113,35 @@ impl RunReport {
         for (c, why) in known_cols {
             let _ = writeln!(out, "xfail {c} (known driver incompatibility): {why}");
         }
+        // Failures, each detail once per column: a driver the kernel refuses fails every
+        // scenario of its column with the same words.
+        let mut fails: Vec<(&str, &str, Vec<&str>)> = Vec::new();
         for r in &self.results {
             if let Status::Fail(why) = &r.status {
-                let _ = writeln!(
-                    out,
-                    "\nFAIL {} on {}:\n{}",
-                    r.scenario,
-                    r.column,
-                    why.trim_end()
-                );
+                let why = why.trim_end();
+                match fails
+                    .iter_mut()
+                    .find(|(c, w, _)| *c == r.column && *w == why)
+                {
+                    Some((_, _, names)) => names.push(&r.scenario),
+                    None => fails.push((&r.column, why, vec![&r.scenario])),
+                }
             }
+        }
+        for (col, why, names) in fails {
+            let _ = writeln!(out, "\nFAIL {} on {col}:\n{why}", names.join(", "));
+        }
+        if !self.guests.is_empty() {
+            let g: Vec<String> = self
+                .guests
+                .iter()
+                .map(|g| match &g.abi {
+                    Some(abi) if *abi != g.requested => format!("{} = {abi}", g.requested),
+                    Some(abi) => abi.clone(),
+                    None => format!("{} (not prepared)", g.requested),
+                })
+                .collect();
+            let _ = writeln!(out, "\nguest kernels: {}", g.join(", "));
         }
         let (p, f, s, x) = self.counts();
         let types = self.asserted_event_types();

@@ -214,7 +214,7 @@ fn run_live(
         .open();
     let cap = match cap {
         Ok(c) => c,
-        Err(e) => return fail(r, format!("cannot open the capture: {e}")),
+        Err(e) => return fail(r, format!("cannot open the capture: {}", e.report())),
     };
     let facts = match w.go(Duration::from_secs(30)) {
         Ok(f) => Facts(f),

@@ -7,7 +7,10 @@ use crate::ffi::{Inspector, ShimError};
 pub mod kmod;
 pub mod legacy_bpf;
 pub mod modern_bpf;
+mod rejection;
 pub mod savefile;
+
+pub use rejection::Rejection;
 
 /// Where events come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +61,22 @@ impl Engine {
         }
     }
 
+    /// Opens the engine for real and closes it again: loads (and unloads) its probe, or opens
+    /// the device or the file. Where [`Self::availability`] only looks at the machine, this asks
+    /// the kernel, so a driver its verifier refuses shows here as [`Error::DriverRejected`].
+    pub fn load_check(&self) -> Result<(), Error> {
+        self.availability()?;
+        let _slot = crate::capture::LiveSlot::acquire(self)?;
+        let mut insp = Inspector::new().map_err(|e| Error::Libs(e.message))?;
+        let o = OpenOptions {
+            buffer_size: 0,
+            all_syscalls: false,
+        };
+        let r = self.open(&mut insp, &o);
+        insp.close();
+        r
+    }
+
     pub(crate) fn open(&self, insp: &mut Inspector, o: &OpenOptions) -> Result<(), Error> {
         self.availability()?;
         let r = match self {
@@ -73,6 +92,13 @@ impl Engine {
         if let Engine::Savefile(p) = self {
             return Error::CorruptFile {
                 path: p.clone(),
+                message: e.message,
+            };
+        }
+        if let Some(rejection) = Rejection::from_open(&e.log, &e.message) {
+            return Error::DriverRejected {
+                engine: self.name(),
+                rejection,
                 message: e.message,
             };
         }

@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,7 @@ struct sq_inspector {
 	std::string filter_string;
 	std::unique_ptr<sinsp_dumper> dumper;
 	Json::FastWriter writer;
+	std::string open_log;  // libs' log lines while the last sq_open_* ran (see sq_open_log)
 	bool opened = false;
 	bool started = false;
 	uint64_t file_size = 0;
@@ -65,6 +67,60 @@ void clear_err(sq_error* err) {
 		err->msg[0] = '\0';
 	}
 }
+
+// libs' log while an engine opens. libbpf's messages (the verifier's log of a refused program among
+// them) reach libpman's print hook, then libscap's log_fn, then libsinsp's logger; its callback is a
+// plain function pointer, so the buffer of the open under way is found through a thread-local.
+thread_local std::string* t_open_log = nullptr;
+constexpr size_t OPEN_LOG_MAX = 1 << 20;      // the log kept: its last 1 MiB
+constexpr size_t OPEN_LOG_MSG_MAX = 64 << 10;  // one message kept: its first 8 KiB and last 56 KiB
+
+void open_log_callback(std::string&& msg, sinsp_logger::severity) {
+	std::string* log = t_open_log;
+	if(log == nullptr) {
+		return;
+	}
+	if(msg.size() > OPEN_LOG_MSG_MAX) {
+		size_t head = 8 << 10, tail = OPEN_LOG_MSG_MAX - head;
+		std::string cut = msg.substr(0, head);
+		cut += "\n[... " + std::to_string(msg.size() - head - tail) + " bytes cut ...]\n";
+		cut.append(msg, msg.size() - tail, tail);
+		msg = std::move(cut);
+	}
+	log->append(msg);
+	if(msg.empty() || msg.back() != '\n') {
+		log->push_back('\n');
+	}
+	if(log->size() > OPEN_LOG_MAX) {
+		log->erase(0, log->size() - OPEN_LOG_MAX);
+	}
+}
+
+// While alive, libs' log lines of this thread go into `buf` (cleared first), at least at INFO.
+class open_log_capture {
+public:
+	explicit open_log_capture(std::string& buf): m_prev(libsinsp_logger()->get_severity()) {
+		static std::once_flag once;
+		std::call_once(once, [] {
+			libsinsp_logger()->disable_timestamps();
+			libsinsp_logger()->add_callback_log(open_log_callback);
+		});
+		buf.clear();
+		if(m_prev < sinsp_logger::SEV_INFO) {
+			libsinsp_logger()->set_severity(sinsp_logger::SEV_INFO);
+		}
+		t_open_log = &buf;
+	}
+	~open_log_capture() {
+		t_open_log = nullptr;
+		libsinsp_logger()->set_severity(m_prev);
+	}
+	open_log_capture(const open_log_capture&) = delete;
+	open_log_capture& operator=(const open_log_capture&) = delete;
+
+private:
+	sinsp_logger::severity m_prev;
+};
 
 // Runs `f`, mapping exceptions to `code`. Returns SQ_OK or the (negative) code.
 template<typename F>
@@ -985,6 +1041,7 @@ int32_t sq_open_modern_bpf(sq_inspector* h,
                            int syscalls_all,
                            sq_error* err) {
 #ifdef HAS_ENGINE_MODERN_BPF
+	open_log_capture capture(h->open_log);
 	return guarded(err, SQ_E_OPEN, [&]() {
 		h->inspector.open_modern_bpf(buffer_bytes ? buffer_bytes : DEFAULT_DRIVER_BUFFER_BYTES_DIM,
 		                             cpus_for_each_buffer,
@@ -1001,6 +1058,7 @@ int32_t sq_open_modern_bpf(sq_inspector* h,
 
 int32_t sq_open_kmod(sq_inspector* h, uint64_t buffer_bytes, int syscalls_all, sq_error* err) {
 #ifdef HAS_ENGINE_KMOD
+	open_log_capture capture(h->open_log);
 	return guarded(err, SQ_E_OPEN, [&]() {
 		h->inspector.open_kmod(buffer_bytes ? buffer_bytes : DEFAULT_DRIVER_BUFFER_BYTES_DIM,
 		                       sc_set(h, syscalls_all));
@@ -1019,6 +1077,7 @@ int32_t sq_open_bpf(sq_inspector* h,
                     int syscalls_all,
                     sq_error* err) {
 #ifdef HAS_ENGINE_BPF
+	open_log_capture capture(h->open_log);
 	return guarded(err, SQ_E_OPEN, [&]() {
 		h->inspector.open_bpf(probe_path,
 		                      buffer_bytes ? buffer_bytes : DEFAULT_DRIVER_BUFFER_BYTES_DIM,
@@ -1034,6 +1093,7 @@ int32_t sq_open_bpf(sq_inspector* h,
 
 int32_t sq_open_savefile(sq_inspector* h, const char* path, sq_error* err) {
 #ifdef HAS_ENGINE_SAVEFILE
+	open_log_capture capture(h->open_log);
 	return guarded(err, SQ_E_OPEN, [&]() {
 		struct stat st;
 		h->file_size = stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
@@ -1045,6 +1105,11 @@ int32_t sq_open_savefile(sq_inspector* h, const char* path, sq_error* err) {
 	set_err(err, SQ_E_NOT_SUPPORTED, "libs was built without the savefile engine");
 	return SQ_E_NOT_SUPPORTED;
 #endif
+}
+
+const char* sq_open_log(const sq_inspector* h, size_t* len) {
+	*len = h->open_log.size();
+	return h->open_log.c_str();
 }
 
 int32_t sq_dump_open(sq_inspector* h, const char* path, int compress, sq_error* err) {

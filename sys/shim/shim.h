@@ -106,6 +106,9 @@ int32_t sq_open_modern_bpf(sq_inspector* h, uint64_t buffer_bytes, uint16_t cpus
 int32_t sq_open_kmod(sq_inspector* h, uint64_t buffer_bytes, int syscalls_all, sq_error* err);
 int32_t sq_open_bpf(sq_inspector* h, const char* probe_path, uint64_t buffer_bytes, int syscalls_all, sq_error* err);
 int32_t sq_open_savefile(sq_inspector* h, const char* path, sq_error* err);
+/* libs' log lines (libscap, libpman, libbpf: a refused program's verifier log among them) written while the
+ * last sq_open_* on `h` ran, successful or not; `*len` bytes, NUL-terminated, valid until the next open. */
+const char* sq_open_log(const sq_inspector* h, size_t* len);
 
 /* Write every event returned by sq_next (filtered ones excluded) to a .scap file. */
 int32_t sq_dump_open(sq_inspector* h, const char* path, int compress, sq_error* err);
