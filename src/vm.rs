@@ -428,8 +428,21 @@ pub fn add_kernel_to_report(
     };
     let kernel = match prepare(kernel_abi) {
         Ok(k) => k,
-        Err(e) => return fail_all(report, kernel_abi, e.to_string()),
+        Err(e) => {
+            report.guests.push(crate::report::GuestKernel {
+                requested: kernel_abi.into(),
+                abi: None,
+            });
+            return fail_all(report, kernel_abi, e.to_string());
+        }
     };
+    report.guests.push(crate::report::GuestKernel {
+        requested: kernel_abi.into(),
+        abi: Some(kernel.abi.clone()),
+    });
+    if kernel.abi != kernel_abi {
+        eprintln!("vm {kernel_abi}: resolved to kernel {}", kernel.abi);
+    }
     let kernel_abi = kernel.abi.as_str();
     match run_suite(&kernel, exe, scenarios, scenario_timeout, vm_timeout) {
         Ok((results, outcome)) => {

@@ -53,13 +53,24 @@ fn qa_scenarios_pass_on_kmod_and_modern_bpf_in_a_bookworm_guest() {
     );
     eprintln!("{}", report.matrix());
     assert_eq!(qemu_count(), before, "a qemu process outlived the run");
+    // The alias resolved to today's bookworm kernel, and the columns and report name that ABI.
+    assert_eq!(report.guests.len(), 1);
+    assert_eq!(report.guests[0].requested, "bookworm");
+    let abi = report.guests[0].abi.clone().expect("bookworm was prepared");
+    assert!(
+        abi.starts_with("6.1.0-") && abi.ends_with("-amd64"),
+        "bookworm resolved to {abi}"
+    );
+    assert!(report
+        .matrix()
+        .contains(&format!("guest kernels: bookworm = {abi}")));
     let n = sinspqa::scenarios::all().len();
     for engine in ["kmod", "modern_bpf"] {
         for col in [engine.to_string(), format!("{engine}+replay")] {
             let rs: Vec<_> = report
                 .results
                 .iter()
-                .filter(|r| r.column.split('@').next() == Some(col.as_str()))
+                .filter(|r| r.column == format!("{col}@{abi}"))
                 .collect();
             assert_eq!(rs.len(), n, "{col}: expected {n} scenario results");
             for r in rs {
