@@ -131,6 +131,9 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    if !matches!(cli.cmd, Cmd::Workload { .. } | Cmd::Run { .. }) {
+        quiet_on_closed_pipe();
+    }
     let r = match cli.cmd {
         Cmd::Capture(args) => capture(args),
         Cmd::Workload { name, dir } => {
@@ -237,6 +240,17 @@ fn main() -> ExitCode {
             eprintln!("sinspqa: {}", e.report());
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Output to a closed pipe (`sinspqa schema | head -1`) ends the process quietly with the usual
+/// status (killed by SIGPIPE), as for any Unix filter, instead of a panic in `println!`. Not for the
+/// main job and the workloads: they own children, VMs and sockets and handle EPIPE themselves.
+fn quiet_on_closed_pipe() {
+    // SAFETY: signal(2) with a valid signal number and SIG_DFL; no handler runs Rust code. Called
+    // at the start of main, before any thread is started.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 
