@@ -65,6 +65,11 @@ pub struct CaptureStats {
     /// every batch handed over, with the live counters and at the end.
     #[serde(default)]
     pub capture_cpu_ns: u64,
+    /// Events whose header's length disagreed with their params (a corrupt file, or a driver
+    /// bug): each was delivered with its raw bytes cut to what its params account for (never
+    /// read past the event), and counted here. Final at the end of the capture.
+    #[serde(default)]
+    pub corrupt_events: u64,
 }
 
 /// Builder of a [`Capture`]. Obtain it with [`Capture::builder`].
@@ -193,6 +198,7 @@ struct Shared {
     consumer_drops: AtomicU64,
     filtered: AtomicU64,
     capture_cpu_ns: AtomicU64,
+    corrupt_events: AtomicU64,
     driver: Mutex<(u64, u64, u64)>,
     outcome: Mutex<Option<Error>>,
 }
@@ -357,6 +363,7 @@ impl Capture {
             kernel_drops,
             kernel_drops_buffer,
             capture_cpu_ns: s.capture_cpu_ns.load(Ordering::Relaxed),
+            corrupt_events: s.corrupt_events.load(Ordering::Relaxed),
         }
     }
 
@@ -599,6 +606,15 @@ fn run(
     if live {
         refresh_driver_stats(&mut insp, &sh);
     }
+    let corrupt = insp.corrupt_events();
+    if corrupt > 0 {
+        tracing::warn!(
+            engine = b.engine.name(),
+            corrupt,
+            "events whose header length disagrees with their params: delivered cut to their params"
+        );
+    }
+    sh.corrupt_events.store(corrupt, Ordering::Relaxed);
     if let Err(e) = insp.dump_close() {
         if outcome.is_none() {
             outcome = Some(Error::Dump {

@@ -256,6 +256,13 @@ impl Inspector {
         self.check(rc).map(|_| n)
     }
 
+    /// Events handed out so far whose header's length disagreed with their params (corrupt
+    /// input); their raw bytes were cut to what the params account for.
+    pub fn corrupt_events(&self) -> u64 {
+        // SAFETY: valid handle; the call only reads a counter.
+        unsafe { sys::sq_corrupt_events(self.h.as_ptr()) }
+    }
+
     pub fn stats(&mut self) -> Result<sys::scap_stats, ShimError> {
         let mut st = sys::scap_stats::default();
         // SAFETY: valid handle, stats and error buffers.

@@ -337,8 +337,18 @@ fn capture(args: CaptureArgs) -> Result<(), Error> {
     out.flush().ok();
     let stats = cap.stop()?;
     eprintln!(
-        "sinspqa: {n} events printed; seen {}, consumer drops {}, kernel drops {}",
-        stats.events_seen, stats.consumer_drops, stats.kernel_drops
+        "sinspqa: {n} events printed; seen {}, consumer drops {}, kernel drops {}{}",
+        stats.events_seen,
+        stats.consumer_drops,
+        stats.kernel_drops,
+        if stats.corrupt_events > 0 {
+            format!(
+                ", {} corrupt (header length past their params; cut to them)",
+                stats.corrupt_events
+            )
+        } else {
+            String::new()
+        }
     );
     if let Some(c) = count {
         if n < c {

@@ -37,6 +37,7 @@ struct sq_inspector {
 	std::string filter_string;
 	std::unique_ptr<sinsp_dumper> dumper;
 	Json::FastWriter writer;
+	uint64_t corrupt_events = 0;  // events whose header's len disagrees with their params (see event_extent)
 	std::string open_log;  // libs' log lines while the last sq_open_* ran (see sq_open_log)
 	bool opened = false;
 	bool started = false;
@@ -121,6 +122,41 @@ public:
 private:
 	sinsp_logger::severity m_prev;
 };
+
+// The bytes of an event that its encoding accounts for: the header, the params' lengths and the
+// params' bytes, as libsinsp's load_params reads them. The header's `len` comes from a driver or a
+// capture file and is not trusted: it is believed only as far as the params account for it (a
+// corrupt one, larger than the event, made the caller copy past the event's buffer). The lengths
+// read here are the ones libsinsp itself has read for this event (at most PPM_MAX_EVENT_PARAMS).
+uint32_t event_extent(const scap_evt* se) {
+	const uint32_t hdr = (uint32_t)sizeof(scap_evt);
+	if(se->len < hdr || se->nparams > PPM_MAX_EVENT_PARAMS) {
+		return se->len < hdr ? se->len : hdr;
+	}
+	const ppm_event_info* info =
+	        se->type < PPM_EVENT_MAX ? &scap_get_event_info_table()[se->type] : nullptr;
+	const bool large = info != nullptr && (info->flags & EF_LARGE_PAYLOAD) != 0;
+	const uint8_t* lens = (const uint8_t*)se + hdr;
+	uint64_t at = hdr + (uint64_t)se->nparams * (large ? 4 : 2);
+	if(at > se->len) {
+		return hdr;
+	}
+	for(uint32_t i = 0; i < se->nparams; i++) {
+		uint32_t l;
+		if(large) {
+			memcpy(&l, lens + 4 * i, 4);
+		} else {
+			uint16_t l16;
+			memcpy(&l16, lens + 2 * i, 2);
+			l = l16;
+		}
+		at += l;
+		if(at > se->len) {
+			return se->len;  // the params claim more than the header: the smaller one is copied
+		}
+	}
+	return (uint32_t)at;
+}
 
 // Runs `f`, mapping exceptions to `code`. Returns SQ_OK or the (negative) code.
 template<typename F>
@@ -1107,6 +1143,10 @@ int32_t sq_open_savefile(sq_inspector* h, const char* path, sq_error* err) {
 #endif
 }
 
+uint64_t sq_corrupt_events(const sq_inspector* h) {
+	return h->corrupt_events;
+}
+
 const char* sq_open_log(const sq_inspector* h, size_t* len) {
 	*len = h->open_log.size();
 	return h->open_log.c_str();
@@ -1226,7 +1266,10 @@ int32_t sq_next(sq_inspector* h, sq_event* out, sq_error* err) {
 		// caller copies the whole encoded event at once
 		const scap_evt* se = ev->get_scap_evt();
 		out->raw = (const uint8_t*)se;
-		out->raw_len = se->len;
+		out->raw_len = event_extent(se);
+		if(out->raw_len != se->len) {
+			h->corrupt_events++;
+		}
 
 		for(size_t i = 0; i < h->checks.size(); i++) {
 			if(h->direct[i] != D_NONE) {

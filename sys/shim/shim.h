@@ -129,6 +129,10 @@ int32_t sq_count_loop(sq_inspector* h, uint64_t max_events, uint64_t max_ns, uin
 /* Driver-side counters of the open engine. */
 int32_t sq_stats(sq_inspector* h, scap_stats* out, sq_error* err);
 
+/* Events whose header's length disagreed with what their params account for (corrupt input): each
+ * was handed out with `raw_len` cut to its params' extent, never past the event's bytes. */
+uint64_t sq_corrupt_events(const sq_inspector* h);
+
 /* Bytes read so far from a capture file, and its total size (0 when not a file). */
 void sq_file_progress(sq_inspector* h, uint64_t* read_bytes, uint64_t* total_bytes);
 

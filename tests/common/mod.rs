@@ -168,3 +168,10 @@ pub fn qa_on(name: &str, engine: &Engine) {
         assert!(r.events_validated > 0 && r.events_checked > 0, "{r:?}");
     }
 }
+
+/// A file of `tests/fixtures/`.
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
