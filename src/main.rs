@@ -4,7 +4,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::error::ErrorKind;
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use sinspqa::{Capture, Engine, Error};
 
 #[derive(Parser)]
@@ -243,6 +244,17 @@ fn main() -> ExitCode {
     }
 }
 
+/// A usage error found after parsing: clap's message and usage on stderr, exit status 2, like the
+/// errors clap finds itself.
+fn usage(subcommand: &str, kind: ErrorKind, message: &str) -> ! {
+    let mut cli = Cli::command().bin_name("sinspqa");
+    cli.build();
+    match cli.find_subcommand_mut(subcommand) {
+        Some(sub) => sub.error(kind, message).exit(),
+        None => cli.error(kind, message).exit(),
+    }
+}
+
 /// Output to a closed pipe (`sinspqa schema | head -1`) ends the process quietly with the usual
 /// status (killed by SIGPIPE), as for any Unix filter, instead of a panic in `println!`. Not for the
 /// main job and the workloads: they own children, VMs and sockets and handle EPIPE themselves.
@@ -270,12 +282,16 @@ fn capture(args: CaptureArgs) -> Result<(), Error> {
     let engine = match (engine, read, bpf_probe) {
         (_, _, Some(probe)) => Engine::LegacyBpf { probe },
         (None | Some(EngineArg::Savefile), Some(path), _) => Engine::Savefile(path),
-        (Some(EngineArg::Savefile), None, _) => {
-            return Err(Error::Libs("--engine savefile needs --read FILE".into()));
-        }
-        (Some(_), Some(_), _) => {
-            return Err(Error::Libs("--read implies --engine savefile".into()))
-        }
+        (Some(EngineArg::Savefile), None, _) => usage(
+            "capture",
+            ErrorKind::MissingRequiredArgument,
+            "--engine savefile needs --read FILE",
+        ),
+        (Some(_), Some(_), _) => usage(
+            "capture",
+            ErrorKind::ArgumentConflict,
+            "--read implies --engine savefile",
+        ),
         (None | Some(EngineArg::ModernBpf), None, _) => Engine::ModernBpf,
         (Some(EngineArg::Kmod), None, _) => Engine::Kmod,
     };
@@ -392,11 +408,11 @@ fn run(a: RunArgs) -> Result<bool, Error> {
             "bpf" => Engine::LegacyBpf {
                 probe: probe.clone(),
             },
-            other => {
-                return Err(Error::Libs(format!(
-                    "unknown engine {other:?} (modern_bpf, kmod, bpf)"
-                )))
-            }
+            other => usage(
+                "run",
+                ErrorKind::InvalidValue,
+                &format!("unknown engine {other:?} (modern_bpf, kmod, bpf)"),
+            ),
         });
     }
     let scenarios: Vec<_> = sinspqa::scenarios::all()
@@ -408,7 +424,11 @@ fn run(a: RunArgs) -> Result<bool, Error> {
         })
         .collect();
     if scenarios.is_empty() {
-        return Err(Error::Libs(format!("no scenario matches {:?}", a.only)));
+        usage(
+            "run",
+            ErrorKind::InvalidValue,
+            &format!("no scenario matches {:?}", a.only.unwrap_or_default()),
+        );
     }
     let mut report = RunReport {
         kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease")

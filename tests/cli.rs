@@ -34,3 +34,43 @@ fn output_to_a_closed_pipe_ends_quietly() {
     );
     assert_eq!(err, "", "nothing on stderr");
 }
+
+/// Misused options are usage errors (status 2, clap's message and the subcommand's usage), not
+/// libs errors.
+#[test]
+fn misused_options_are_usage_errors() {
+    for (args, want) in [
+        (
+            &["capture", "--engine", "savefile"][..],
+            "--engine savefile needs --read FILE",
+        ),
+        (
+            &["capture", "--engine", "kmod", "--read", "x.scap"][..],
+            "--read implies --engine savefile",
+        ),
+        (
+            &["run", "--scenarios", "no_such_scenario"][..],
+            "no scenario matches",
+        ),
+        (
+            &["run", "--engines", "no_such_engine"][..],
+            "unknown engine",
+        ),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_sinspqa"))
+            .args(args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.starts_with(&format!("error: {want}")),
+            "{args:?}: {err}"
+        );
+        assert!(
+            err.contains(&format!("Usage: sinspqa {}", args[0])),
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains("libs error"), "{args:?}: {err}");
+    }
+}
