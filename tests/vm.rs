@@ -207,3 +207,28 @@ fn a_guest_kernel_that_never_starts_init_is_booted_twice_then_a_clear_failure() 
         "the hung guests' qemu were not reaped"
     );
 }
+
+/// Set-up that cannot be done says what apt could not do: the package asked for and apt's own
+/// account, not a bare exit status. (A kernel ABI Debian does not have: its headers do not exist.)
+#[test]
+fn install_deps_names_the_package_apt_cannot_install() {
+    let Some(_vm) = vm_or_skip("install_deps_names_the_package_apt_cannot_install") else {
+        return;
+    };
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/install-deps");
+    let out = Command::new(script)
+        .args(["vm", "0.0.0-0-amd64"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.contains("install-deps: apt-get install")
+            && err.contains("linux-headers-0.0.0-0-amd64"),
+        "{err}"
+    );
+    assert!(
+        err.contains("E: Unable to locate package linux-headers-0.0.0-0-amd64"),
+        "apt's own words: {err}"
+    );
+}
