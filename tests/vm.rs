@@ -26,11 +26,24 @@ fn vm_or_skip(test: &str) -> Option<std::sync::MutexGuard<'static, ()>> {
     Some(VM.lock().unwrap_or_else(|e| e.into_inner()))
 }
 
+/// qemu processes this test process started (their parent is us): other runs on the machine,
+/// e.g. another suite in a container sharing the host's pid namespace, are not counted.
 fn qemu_count() -> usize {
+    let me = std::process::id().to_string();
     std::fs::read_dir("/proc")
         .unwrap()
-        .filter_map(|e| std::fs::read_to_string(e.ok()?.path().join("comm")).ok())
-        .filter(|c| c.trim_end().starts_with("qemu-system"))
+        .filter_map(|e| {
+            let dir = e.ok()?.path();
+            let comm = std::fs::read_to_string(dir.join("comm")).ok()?;
+            let status = std::fs::read_to_string(dir.join("status")).ok()?;
+            let ppid = status
+                .lines()
+                .find_map(|l| l.strip_prefix("PPid:"))?
+                .trim()
+                .to_string();
+            Some(comm.trim_end().starts_with("qemu-system") && ppid == me)
+        })
+        .filter(|&ours| ours)
         .count()
 }
 
