@@ -128,6 +128,8 @@ private:
 // capture file and is not trusted: it is believed only as far as the params account for it (a
 // corrupt one, larger than the event, made the caller copy past the event's buffer). The lengths
 // read here are the ones libsinsp itself has read for this event (at most PPM_MAX_EVENT_PARAMS).
+constexpr uint64_t MAX_SMALL_EVENT = 64 * 1024;
+
 uint32_t event_extent(const scap_evt* se) {
 	const uint32_t hdr = (uint32_t)sizeof(scap_evt);
 	if(se->len < hdr || se->nparams > PPM_MAX_EVENT_PARAMS) {
@@ -154,6 +156,11 @@ uint32_t event_extent(const scap_evt* se) {
 		if(at > se->len) {
 			return se->len;  // the params claim more than the header: the smaller one is copied
 		}
+	}
+	// Without EF_LARGE_PAYLOAD no engine makes an event over 64 KiB (libscap's savefile reader and
+	// the modern probe: MAX_EVENT_SIZE); a header and params that both claim more are both corrupt.
+	if(!large && at > MAX_SMALL_EVENT) {
+		return hdr;
 	}
 	return (uint32_t)at;
 }
