@@ -65,7 +65,7 @@ impl Engine {
     /// the device or the file. Where [`Self::availability`] only looks at the machine, this asks
     /// the kernel, so a driver its verifier refuses shows here as [`Error::DriverRejected`].
     pub fn load_check(&self) -> Result<(), Error> {
-        self.availability()?;
+        // `open` checks availability first
         let _slot = crate::capture::LiveSlot::acquire(self)?;
         let mut insp = Inspector::new().map_err(|e| Error::Libs(e.message))?;
         let o = OpenOptions {
