@@ -68,7 +68,8 @@ enum Cmd {
     Capture(CaptureArgs),
     /// Show which engines can run on this machine, and why not.
     Engines,
-    /// Show the libs this binary was built from: version, source and build directories, and the
+    /// Show the libs this binary was built from: version, upstream commit, origin (debian,
+    /// tarball, submodule, checkout), driver schema, source and build directories, and the
     /// sinsp-example built from the same source (one `key value` line each).
     Libs,
     /// The main job: every QA scenario on every engine (live + replay of its recording), as a
@@ -214,6 +215,9 @@ fn main() -> ExitCode {
         }
         Cmd::Libs => {
             println!("version        {}", sinspqa::LIBS_VERSION);
+            println!("commit         {}", sinsp_sys::LIBS_COMMIT);
+            println!("origin         {}", sinsp_sys::LIBS_ORIGIN);
+            println!("schema         {}", sinsp_sys::LIBS_SCHEMA_VERSION);
             println!("source         {}", sinspqa::LIBS_SOURCE_DIR);
             println!("build          {}", sinspqa::LIBS_BUILD_DIR);
             println!("sinsp-example  {}", sinspqa::SINSP_EXAMPLE);
@@ -436,6 +440,8 @@ fn run(a: RunArgs) -> Result<bool, Error> {
             .trim()
             .to_string(),
         libs_version: sinspqa::LIBS_VERSION.to_string(),
+        libs_commit: sinsp_sys::LIBS_COMMIT.to_string(),
+        libs_origin: sinsp_sys::LIBS_ORIGIN.to_string(),
         ..Default::default()
     };
     for engine in &engines {

@@ -52,7 +52,8 @@ fn main() {
     println!("cargo:rerun-if-changed=shim/shim.cpp");
     println!("cargo:rerun-if-changed=build.rs");
 
-    let (src, identity, libs_version) = libs_source(&workspace);
+    let libs = libs_source(&workspace);
+    let (src, identity, libs_version) = (&libs.dir, &libs.identity, &libs.version);
     let ccache = which("ccache");
     let mut defines: Vec<(String, String)> = CMAKE_DEFINES
         .iter()
@@ -68,7 +69,7 @@ fn main() {
 
     let mut h = Sha256::new();
     h.update(BUILD_SCHEMA);
-    h.update(&identity);
+    h.update(identity);
     for (k, v) in CMAKE_DEFINES {
         h.update(format!("{k}={v};"));
     }
@@ -91,7 +92,7 @@ fn main() {
 
     let build = cache.join("build");
     let complete = cache.join(".complete");
-    let pinned = env::var_os("FALCOSECURITY_LIBS_DIR").is_none();
+    let pinned = libs.origin != "checkout";
     if pinned && complete.exists() {
         println!(
             "cargo:warning=libs {libs_version}: reusing cached build {}",
@@ -104,7 +105,7 @@ fn main() {
             src.display(),
             cache.display()
         );
-        let mut cfg = cmake::Config::new(&src);
+        let mut cfg = cmake::Config::new(src);
         cfg.out_dir(&cache)
             .profile("Release")
             .no_default_flags(true)
@@ -202,6 +203,14 @@ fn main() {
             "SINSPQA_LIBS_VERSION",
             Some(format!("\"{libs_version}\"").as_str()),
         )
+        .define(
+            "SINSPQA_SCHEMA_VERSION_MAJOR",
+            Some(libs.schema.0.to_string().as_str()),
+        )
+        .define(
+            "SINSPQA_SCHEMA_VERSION_MINOR",
+            Some(libs.schema.1.to_string().as_str()),
+        )
         .opt_level(2)
         .warnings(false);
     for i in &includes {
@@ -234,7 +243,9 @@ fn main() {
         .prepend_enum_name(false)
         .derive_default(true)
         .layout_tests(false)
-        .clang_arg("-DMINIMAL_BUILD");
+        .clang_arg("-DMINIMAL_BUILD")
+        .clang_arg(format!("-DSINSPQA_SCHEMA_VERSION_MAJOR={}", libs.schema.0))
+        .clang_arg(format!("-DSINSPQA_SCHEMA_VERSION_MINOR={}", libs.schema.1));
     for i in &includes {
         bg = bg.clang_arg(format!("-I{}", i.display()));
     }
@@ -251,6 +262,12 @@ fn main() {
     println!("cargo:rustc-env=SINSP_SYS_LIBS_SOURCE={}", src.display());
     println!("cargo:rustc-env=SINSP_SYS_LIBS_BUILD={}", build.display());
     println!("cargo:rustc-env=SINSP_SYS_LIBS_VERSION={libs_version}");
+    println!("cargo:rustc-env=SINSP_SYS_LIBS_COMMIT={}", libs.commit);
+    println!("cargo:rustc-env=SINSP_SYS_LIBS_ORIGIN={}", libs.origin);
+    println!(
+        "cargo:rustc-env=SINSP_SYS_LIBS_SCHEMA={}.{}.{}",
+        libs.schema.0, libs.schema.1, libs.schema.2
+    );
     println!("cargo:root={}", cache.display());
     drop(lock); // closing the file releases the lock
 }
@@ -268,8 +285,28 @@ fn flock(f: &File) {
     );
 }
 
-/// Where the libs source is, a string identifying it for the cache key, and its version.
-fn libs_source(workspace: &Path) -> (PathBuf, String, String) {
+/// The libs source a build uses: where it is, how it got there, and what it is.
+struct LibsSource {
+    /// The source tree CMake configures.
+    dir: PathBuf,
+    /// What identifies it in the build cache key (the fetch stamp or the checkout's path).
+    identity: String,
+    /// "0.20.0", "0.25.4", "master", or "custom" for a user's checkout.
+    version: String,
+    /// The upstream commit, when known.
+    commit: String,
+    /// "debian", "tarball", "submodule" or "checkout".
+    origin: String,
+    /// `driver/SCHEMA_VERSION` of the tree: (major, minor, patch).
+    schema: (u32, u32, u32),
+}
+
+/// Phase 1: find the libs source. `FALCOSECURITY_LIBS_DIR` wins (a tree `scripts/fetch-libs`
+/// prepared, known by its stamp, or a user's checkout, used as it is); else `<workspace>/libs`,
+/// filled by `scripts/fetch-libs`; else, when `libs` is the checked-out git submodule (a
+/// `--recurse-submodules` clone or a cargo git dependency), a patched copy of it that this phase
+/// has `scripts/fetch-libs` make in the cache, so no script needs running by hand.
+fn libs_source(workspace: &Path) -> LibsSource {
     if let Some(dir) = env::var_os("FALCOSECURITY_LIBS_DIR") {
         let dir = fs::canonicalize(PathBuf::from(&dir)).unwrap_or_else(|e| {
             panic!("FALCOSECURITY_LIBS_DIR={}: {e}", Path::new(&dir).display())
@@ -279,27 +316,101 @@ fn libs_source(workspace: &Path) -> (PathBuf, String, String) {
             "FALCOSECURITY_LIBS_DIR={} does not look like a falcosecurity/libs checkout",
             dir.display()
         );
+        if dir.join(".sinspqa-stamp").is_file() {
+            return prepared(dir);
+        }
         // cmake/make rebuild incrementally what changed in a developer's tree.
         println!("cargo:rerun-if-changed={}", dir.join("userspace").display());
         println!("cargo:rerun-if-changed={}", dir.join("driver").display());
-        let id = format!("checkout:{}", dir.display());
-        return (dir, id, "custom".into());
+        let commit = Command::new("git")
+            .arg("-C")
+            .arg(&dir)
+            .args(["rev-parse", "HEAD"])
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+            .unwrap_or_default();
+        return LibsSource {
+            identity: format!("checkout:{}", dir.display()),
+            schema: schema_version(&dir),
+            dir,
+            version: "custom".into(),
+            commit,
+            origin: "checkout".into(),
+        };
     }
     let dir = workspace.join("libs");
-    let stamp = dir.join(".sinspqa-stamp");
-    println!("cargo:rerun-if-changed={}", stamp.display());
-    let id = fs::read_to_string(&stamp).unwrap_or_else(|_| {
-        panic!(
-            "no libs source in {}: run scripts/fetch-libs (or set FALCOSECURITY_LIBS_DIR to your libs checkout)",
-            dir.display()
-        )
-    });
-    let version = id
-        .split_whitespace()
-        .next()
-        .unwrap_or("unknown")
-        .to_string();
-    (dir, format!("pinned:{}", id.trim()), version)
+    println!(
+        "cargo:rerun-if-changed={}",
+        dir.join(".sinspqa-stamp").display()
+    );
+    if dir.join(".sinspqa-stamp").is_file() {
+        return prepared(dir);
+    }
+    if dir.join(".git").exists() && dir.join("userspace/libsinsp").is_dir() {
+        let out = Command::new(workspace.join("scripts/fetch-libs"))
+            .env_remove("LIBS_DEST")
+            .env_remove("LIBS_TARBALL")
+            .env_remove("LIBS_VERSION")
+            .output()
+            .expect("run scripts/fetch-libs for the libs submodule");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "scripts/fetch-libs (patching a copy of the libs submodule) failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let dest = stdout
+            .lines()
+            .rev()
+            .find_map(|l| l.strip_prefix("dest: "))
+            .expect("scripts/fetch-libs names its dest");
+        return prepared(PathBuf::from(dest));
+    }
+    panic!(
+        "no libs source in {}: check out the submodule (git submodule update --init libs), or run \
+         scripts/fetch-libs (Debian's 0.20.0, or LIBS_TARBALL=<archive>), or set \
+         FALCOSECURITY_LIBS_DIR to your libs checkout",
+        dir.display()
+    );
+}
+
+/// A tree `scripts/fetch-libs` prepared: its stamp reads "version commit patches origin".
+fn prepared(dir: PathBuf) -> LibsSource {
+    let stamp_file = dir.join(".sinspqa-stamp");
+    println!("cargo:rerun-if-changed={}", stamp_file.display());
+    let stamp = fs::read_to_string(&stamp_file).expect("read .sinspqa-stamp");
+    let mut it = stamp.split_whitespace();
+    let version = it.next().unwrap_or("unknown").to_string();
+    let commit = it.next().unwrap_or("").to_string();
+    let _patches = it.next();
+    let origin = it.next().unwrap_or("debian").to_string();
+    let dir = fs::canonicalize(&dir).unwrap_or(dir);
+    LibsSource {
+        // the path too: CMake's build tree belongs to one source directory
+        identity: format!("pinned:{}@{}", stamp.trim(), dir.display()),
+        schema: schema_version(&dir),
+        dir,
+        version,
+        commit,
+        origin,
+    }
+}
+
+/// `driver/SCHEMA_VERSION` ("3.5.0" at libs 0.20, "4.5.1" at master): libs has no version
+/// header usable in `#if`, so the shim gets this as defines.
+fn schema_version(dir: &Path) -> (u32, u32, u32) {
+    let text = fs::read_to_string(dir.join("driver/SCHEMA_VERSION")).unwrap_or_default();
+    let mut it = text
+        .trim()
+        .split('.')
+        .map(|n| n.parse::<u32>().unwrap_or(0));
+    (
+        it.next().unwrap_or(0),
+        it.next().unwrap_or(0),
+        it.next().unwrap_or(0),
+    )
 }
 
 fn make_var(text: &str, name: &str) -> String {

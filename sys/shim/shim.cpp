@@ -328,6 +328,48 @@ void set_str(sq_value& out, const std::string& s) {
 	out.len = (uint32_t)s.size();
 }
 
+
+// ---- libs API differences, by feature detection (one shim for 0.20.0, 0.25.4 and master) ----
+// sinsp_evt_param's m_val/m_len became private behind data()/len() in libs 0.22; the ancestor
+// lookup moved from sinsp_threadinfo to the thread manager in 0.23. Each pair of overloads is
+// resolved by what the version has: the `int` overload is preferred when its return type is
+// well-formed, and the other (`long`) is dropped by SFINAE where its member does not exist or is
+// private. Both are templates, so neither body is checked against a version that lacks it.
+namespace compat {
+template<class P>
+auto param_data(const P* p, int) -> decltype(p->data()) {
+	return p->data();
+}
+template<class P>
+auto param_data(const P* p, long) -> decltype((const char*)p->m_val) {
+	return p->m_val;
+}
+template<class P>
+auto param_len(const P* p, int) -> decltype(p->len()) {
+	return p->len();
+}
+template<class P>
+auto param_len(const P* p, long) -> decltype(p->m_len) {
+	return p->m_len;
+}
+template<class I, class T>
+auto parent_process(I&, T* ti, int) -> decltype(ti->get_ancestor_process()) {
+	return ti->get_ancestor_process();
+}
+template<class I, class T>
+auto parent_process(I& insp, T* ti, long) -> decltype(insp.m_thread_manager->get_ancestor_process(*ti)) {
+	return insp.m_thread_manager->get_ancestor_process(*ti);
+}
+}  // namespace compat
+
+// The raw bytes and length of a parameter, whatever the libs version.
+static inline const char* pdata(const sinsp_evt_param* p) {
+	return compat::param_data(p, 0);
+}
+static inline uint32_t plen(const sinsp_evt_param* p) {
+	return (uint32_t)compat::param_len(p, 0);
+}
+
 template<typename T>
 T read_raw(const uint8_t* p) {
 	T v;
@@ -338,10 +380,10 @@ T read_raw(const uint8_t* p) {
 // The parameter as the C type T, widened to int64_t; false when its length is not sizeof(T).
 template<typename T>
 bool read_param(const sinsp_evt_param* p, int64_t* v) {
-	if(p->m_len != sizeof(T)) {
+	if(plen(p) != sizeof(T)) {
 		return false;
 	}
-	*v = read_raw<T>((const uint8_t*)p->m_val);
+	*v = read_raw<T>((const uint8_t*)pdata(p));
 	return true;
 }
 
@@ -531,7 +573,7 @@ render_outcome render_param(sinsp_evt* ev,
 	const sinsp_evt_param* p = ev->get_param(j);
 	const ppm_param_info* pi = &ev->get_info()->params[j];
 	const size_t start = out.size();
-	if(p->m_len == 0) {
+	if(plen(p) == 0) {
 		out.put("NULL", 4);
 		*vlen = 4;
 		return R_SCRATCH;
@@ -540,7 +582,7 @@ render_outcome render_param(sinsp_evt* ev,
 	// format is "%" PRId<N> of the value read as the parameter's C type (so PT_UINT32 and
 	// PT_UINT64 print as signed, as printf does there).
 	const bool dec = pi->fmt != PF_OCT && pi->fmt != PF_HEX && pi->fmt != PF_10_PADDED_DEC;
-	const uint8_t* raw = (const uint8_t*)p->m_val;
+	const uint8_t* raw = (const uint8_t*)pdata(p);
 	switch(pi->type) {
 	case PT_INT8:
 	case PT_UINT8:
@@ -586,7 +628,7 @@ render_outcome render_param(sinsp_evt* ev,
 		return R_SCRATCH;
 	}
 	case PT_ERRNO: {
-		if(p->m_len != 8) return R_FALLBACK;
+		if(plen(p) != 8) return R_FALLBACK;
 		int64_t v = read_raw<int64_t>(raw);
 		out.put_i64(v);
 		*vlen = out.size() - start;
@@ -596,7 +638,7 @@ render_outcome render_param(sinsp_evt* ev,
 		return R_SCRATCH;
 	}
 	case PT_FD: {  // render_fd
-		if(p->m_len != 8) return R_FALLBACK;
+		if(plen(p) != 8) return R_FALLBACK;
 		int64_t fd = read_raw<int64_t>(raw);
 		out.put_i64(fd);
 		*vlen = out.size() - start;
@@ -654,7 +696,7 @@ render_outcome render_param(sinsp_evt* ev,
 		std::vector<char>& st = ev->get_paramstr_storage();
 		uint32_t blen;
 		while(true) {
-			blen = binary_buffer_to_string(&st[0], p->m_val, (uint32_t)st.size() - 1, p->m_len, bfmt);
+			blen = binary_buffer_to_string(&st[0], pdata(p), (uint32_t)st.size() - 1, plen(p), bfmt);
 			if(blen >= st.size() - 1) {
 				st.resize(st.size() * 2);
 				continue;
@@ -679,11 +721,11 @@ render_outcome render_param(sinsp_evt* ev,
 		return R_STORED;
 	}
 	case PT_CHARBUF: {  // "%s": up to the first NUL, which must be inside the parameter
-		const void* nul = memchr(p->m_val, 0, p->m_len);
+		const void* nul = memchr(pdata(p), 0, plen(p));
 		if(nul == nullptr) {
 			return R_FALLBACK;
 		}
-		out.put(p->m_val, (const char*)nul - p->m_val);
+		out.put(pdata(p), (const char*)nul - pdata(p));
 		*vlen = out.size() - start;
 		return R_SCRATCH;
 	}
@@ -874,7 +916,7 @@ void extract_direct(sq_inspector* h, size_t i, sinsp_evt* ev, sinsp_threadinfo* 
 		out.i = ti->m_pid;
 		return;
 	case D_PPID: {
-		sinsp_threadinfo* mt = ti->get_ancestor_process();
+		sinsp_threadinfo* mt = compat::parent_process(h->inspector, ti, 0);
 		out.kind = (mt != nullptr && should_extract_xid(mt->m_pid)) ? SQ_V_I64 : SQ_V_NULL;
 		out.i = mt != nullptr ? mt->m_pid : 0;
 		return;
@@ -1256,12 +1298,14 @@ int32_t sq_next(sq_inspector* h, sq_event* out, sq_error* err) {
 		out->name_is_static = 1;
 		if(etype == PPME_GENERIC_E || etype == PPME_GENERIC_X) {
 			uint16_t ppm_sc = ev->get_param(0)->as<uint16_t>();
-			if(h->inspector.is_capture() && ppm_sc == PPM_SC_UNKNOWN && etype == PPME_GENERIC_E) {
+			// the nativeID param: GENERIC_E always, GENERIC_X too since 0.22 (empty when absent)
+			if(h->inspector.is_capture() && ppm_sc == PPM_SC_UNKNOWN && ev->get_num_params() > 1 &&
+			   plen(ev->get_param(1)) >= sizeof(uint16_t)) {
 				ppm_sc = scap_native_id_to_ppm_sc(ev->get_param(1)->as<uint16_t>());
 			}
 			out->name = scap_get_ppm_sc_name((ppm_sc_code)ppm_sc);
 		} else if(etype == PPME_ASYNCEVENT_E) {
-			out->name = ev->get_param(1)->m_val;
+			out->name = pdata(ev->get_param(1));
 			out->name_is_static = 0;
 		} else {
 			out->name = ev->get_name();

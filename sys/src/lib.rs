@@ -22,5 +22,12 @@ pub const SINSP_EXAMPLE: &str = env!("SINSP_SYS_SINSP_EXAMPLE");
 pub const LIBS_SOURCE_DIR: &str = env!("SINSP_SYS_LIBS_SOURCE");
 /// The CMake build directory of libs (inside the shared build cache).
 pub const LIBS_BUILD_DIR: &str = env!("SINSP_SYS_LIBS_BUILD");
-/// libs version ("0.20.0" for the pinned source, "custom" for a user checkout).
+/// libs version as `libs.sources` names it ("0.20.0", "0.25.4", "master"), "custom" for a
+/// user's checkout.
 pub const LIBS_VERSION: &str = env!("SINSP_SYS_LIBS_VERSION");
+/// The upstream commit of the libs source (empty when unknown).
+pub const LIBS_COMMIT: &str = env!("SINSP_SYS_LIBS_COMMIT");
+/// How the source came: "debian", "tarball", "submodule" or "checkout" (never patched).
+pub const LIBS_ORIGIN: &str = env!("SINSP_SYS_LIBS_ORIGIN");
+/// The source's `driver/SCHEMA_VERSION`.
+pub const LIBS_SCHEMA_VERSION: &str = env!("SINSP_SYS_LIBS_SCHEMA");
