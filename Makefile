@@ -28,12 +28,22 @@ test: setup
 	scripts/cargo-progress build --tests
 	$(CARGO) test
 
-# The matrix: the host's engines, plus bookworm's kernel and bookworm-backports' in VMs.
+# The matrix: the host's engines, plus bookworm's kernel and bookworm-backports' in VMs, for the
+# libs source in ./libs; LIBS=0.20.0,0.25.4,master (or paths of libs trees) runs it once per libs
+# source (scripts/libs-matrix; 0.25.4 and master need LIBS_TARBALL_DIR=<folder with their archives>
+# once, then they are cached).
 KERNELS ?= bookworm,bookworm-backports
+LIBS ?=
 
+ifeq ($(strip $(LIBS)),)
 run: build
+	target/release/sinspqa libs
 	target/release/sinspqa engines
 	target/release/sinspqa run --kernels $(KERNELS)
+else
+run: setup
+	scripts/libs-matrix $(LIBS) --kernels $(KERNELS)
+endif
 
 lint:
 	$(CARGO) fmt --all -- --check

@@ -354,6 +354,31 @@ pub fn event_table() -> &'static [EventInfo] {
     })
 }
 
+/// The current events of `name` (not `EF_OLD_VERSION` or `EF_UNUSED`): what the drivers of this
+/// libs emit for that call, enter and exit.
+pub fn current_events(name: &str) -> impl Iterator<Item = &'static EventInfo> + '_ {
+    event_table()
+        .iter()
+        .filter(move |e| e.name == name && e.flags & (sys::EF_OLD_VERSION | sys::EF_UNUSED) == 0)
+}
+
+/// Which event of call `name` carries every one of `params` in this libs: the exit event when it
+/// does (libs 0.22 moved the enter params into the exit events and stopped emitting most enter
+/// events), else the enter event. `None` when no current event of `name` carries them all.
+pub fn carrier(name: &str, params: &[&str]) -> Option<Direction> {
+    // A syscall without an event of its own (pause, ...) comes as the generic "syscall" event.
+    let generic = current_events(name).next().is_none();
+    let table_name = if generic { "syscall" } else { name };
+    let carries = |d: Direction| {
+        current_events(table_name)
+            .filter(|e| e.direction == d)
+            .any(|e| params.iter().all(|p| e.params.iter().any(|q| q.name == *p)))
+    };
+    [Direction::Exit, Direction::Enter]
+        .into_iter()
+        .find(|&d| carries(d))
+}
+
 fn le_u16(b: &[u8]) -> u16 {
     u16::from_le_bytes([b[0], b[1]])
 }
@@ -483,8 +508,17 @@ pub(crate) enum ParamKind {
     Any,
 }
 
+/// `PT_FD32` / `PT_PID32` (libs master: an fd or pid encoded in 32 bits). Older libs end their
+/// type list before these numbers (its `PT_MAX` is 47), so no older event has a param of them.
+const PT_FD32: u32 = 47;
+/// See [`PT_FD32`].
+const PT_PID32: u32 = 48;
+
 /// The kind of a `ppm_param_type`.
 pub(crate) fn param_kind(ptype: u32) -> ParamKind {
+    if (ptype == PT_FD32 || ptype == PT_PID32) && sys::PT_MAX > PT_PID32 {
+        return ParamKind::Int;
+    }
     match ptype {
         sys::PT_INT8
         | sys::PT_INT16
@@ -728,6 +762,20 @@ mod tests {
             }
         );
         assert_eq!(decode_param(sys::PT_INT64, &[]), ParamValue::Empty);
+    }
+
+    #[test]
+    fn carrier_follows_the_event_table() {
+        // kill's pid and sig: enter event up to libs 0.21, exit event from 0.22.
+        let d = carrier("kill", &["pid", "sig"]).expect("some kill event carries pid and sig");
+        let exit_has = current_events("kill")
+            .any(|e| e.direction == Direction::Exit && e.params.iter().any(|p| p.name == "sig"));
+        assert_eq!(d == Direction::Exit, exit_has, "{d:?}");
+        // the result is only ever in the exit event
+        assert_eq!(carrier("kill", &["res"]), Some(Direction::Exit));
+        assert_eq!(carrier("kill", &["no_such_param"]), None);
+        // a syscall without an event of its own is the generic event, which always has an exit
+        assert_eq!(carrier("pause", &[]), Some(Direction::Exit));
     }
 
     #[test]

@@ -240,6 +240,8 @@ pub fn lookup(ev: &Event, key: &str) -> Option<Value> {
 pub struct EventMatcher {
     name: String,
     preds: Vec<(String, Pred)>,
+    /// The direction follows the event table: see [`EventMatcher::call`].
+    call: bool,
 }
 
 /// Starts a matcher; `name` appears in every failure message.
@@ -247,6 +249,7 @@ pub fn event(name: impl Into<String>) -> EventMatcher {
     EventMatcher {
         name: name.into(),
         preds: Vec::new(),
+        call: false,
     }
 }
 
@@ -263,6 +266,50 @@ impl EventMatcher {
     pub fn enter(self) -> Self {
         self.field("evt.dir", eq(">"))
     }
+    /// The event of the call (set with [`EventMatcher::ty`] first) that carries the params this
+    /// matcher names, whichever direction that is in this libs' event table: "the mmap call
+    /// carries addr and length" matches mmap's enter event on libs 0.20 and its exit event from
+    /// 0.22, which moved the enter params into the exit events. Each later
+    /// [`EventMatcher::param`] re-resolves it; a call no event of which carries them all matches
+    /// nothing, and its failure says so.
+    pub fn call(mut self) -> Self {
+        self.call = true;
+        self.resolve_call();
+        self
+    }
+    fn pred_text(&self, key: &str) -> Vec<String> {
+        self.preds
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, p)| p.to_string())
+            .collect()
+    }
+    fn is_exit(&self) -> bool {
+        self.pred_text("evt.dir") == ["== \"<\""]
+    }
+    /// Both pin the same `evt.type` and `proc.pid`.
+    fn same_call(&self, other: &EventMatcher) -> bool {
+        !self.event_types().is_empty()
+            && self.event_types() == other.event_types()
+            && self.pred_text("proc.pid") == other.pred_text("proc.pid")
+    }
+    fn resolve_call(&mut self) {
+        if !self.call {
+            return;
+        }
+        self.preds.retain(|(k, _)| k != "evt.dir");
+        let ty = self.event_types().into_iter().next().unwrap_or_default();
+        let params: Vec<&str> = self
+            .preds
+            .iter()
+            .filter_map(|(k, _)| k.strip_prefix("param."))
+            .collect();
+        let dir = match crate::event::carrier(&ty, &params) {
+            Some(d) => d.as_str().to_string(),
+            None => format!("(no {ty} event of this libs carries {})", params.join(", ")),
+        };
+        self.preds.push(("evt.dir".into(), eq(dir)));
+    }
     /// `proc.pid == pid`.
     pub fn pid(self, pid: u32) -> Self {
         self.field("proc.pid", eq(pid))
@@ -275,6 +322,7 @@ impl EventMatcher {
     /// A predicate on a raw parameter (`fd`, `res`, `name`, ...).
     pub fn param(mut self, name: &str, p: Pred) -> Self {
         self.preds.push((format!("param.{name}"), p));
+        self.resolve_call();
         self
     }
     /// The matcher's name.
@@ -367,15 +415,44 @@ pub struct Check {
 pub fn sequence(ms: impl IntoIterator<Item = EventMatcher>) -> Check {
     Check {
         mode: Mode::Sequence,
-        matchers: ms.into_iter().collect(),
+        matchers: merge_calls(ms),
     }
 }
 /// Every matcher must match some event, in any order.
 pub fn all_of(ms: impl IntoIterator<Item = EventMatcher>) -> Check {
     Check {
         mode: Mode::AllOf,
-        matchers: ms.into_iter().collect(),
+        matchers: merge_calls(ms),
     }
+}
+
+/// A call matcher ([`EventMatcher::call`]) that this libs' table puts in the exit event, followed
+/// by the exit matcher of the same call (same `evt.type`, same `proc.pid`) becomes one matcher
+/// of both: where libs emits one event per call ("setuid(65534)" and "setuid returns 0" are one
+/// setuid exit event from libs 0.22 on) both describe that event, and two matchers would wait for
+/// a second one. Where the call is an enter event, both stay.
+fn merge_calls(ms: impl IntoIterator<Item = EventMatcher>) -> Vec<EventMatcher> {
+    let mut out: Vec<EventMatcher> = Vec::new();
+    for m in ms {
+        if let Some(prev) = out.last_mut() {
+            if prev.call && !m.call && prev.is_exit() && m.is_exit() && prev.same_call(&m) {
+                prev.name = format!("{}; {}", prev.name, m.name);
+                for (k, p) in m.preds {
+                    if !prev
+                        .preds
+                        .iter()
+                        .any(|(k2, p2)| *k2 == k && p2.to_string() == p.to_string())
+                    {
+                        prev.preds.push((k, p));
+                    }
+                }
+                prev.call = false;
+                continue;
+            }
+        }
+        out.push(m);
+    }
+    out
 }
 /// No event may match any of the matchers (checked over every event consumed).
 pub fn none_of(ms: impl IntoIterator<Item = EventMatcher>) -> Check {

@@ -13,8 +13,12 @@ use crate::suite::{ScenarioResult, Status};
 pub struct RunReport {
     /// Machine facts.
     pub kernel: String,
-    /// libs version.
+    /// libs version ("0.20.0", "0.25.4", "master", "custom").
     pub libs_version: String,
+    /// Its upstream commit (empty when unknown).
+    pub libs_commit: String,
+    /// Where its source came from (debian, tarball, submodule, checkout).
+    pub libs_origin: String,
     /// The guest kernels asked for, each with the exact ABI it resolved to.
     pub guests: Vec<GuestKernel>,
     /// The results.
@@ -77,6 +81,12 @@ impl RunReport {
         }
         let w0 = rows.iter().map(|r| r.len()).max().unwrap_or(8).max(8);
         let mut out = String::new();
+        let commit = &self.libs_commit[..self.libs_commit.len().min(12)];
+        let _ = writeln!(
+            out,
+            "libs {} ({} {commit}), host kernel {}",
+            self.libs_version, self.libs_origin, self.kernel
+        );
         let _ = write!(out, "{:<w0$}", "scenario");
         for c in &cols {
             let _ = write!(out, "  {:>w$}", c, w = c.len().max(4));
@@ -162,12 +172,14 @@ impl RunReport {
     pub fn write(&self, dir: &Path) -> std::io::Result<()> {
         std::fs::create_dir_all(dir)?;
         std::fs::write(dir.join("report.json"), serde_json::to_vec_pretty(self)?)?;
-        let mut report = Report::new("sinspqa");
+        // every suite and class names the libs version, so reports of several versions merge
+        let libs = format!("libs-{}", self.libs_version);
+        let mut report = Report::new(format!("sinspqa {libs}"));
         let mut suites: BTreeMap<&str, TestSuite> = BTreeMap::new();
         for r in &self.results {
             let suite = suites
                 .entry(r.column.as_str())
-                .or_insert_with(|| TestSuite::new(r.column.clone()));
+                .or_insert_with(|| TestSuite::new(format!("{libs}/{}", r.column)));
             let status = match &r.status {
                 Status::Pass => TestCaseStatus::success(),
                 Status::Fail(why) => {
@@ -188,7 +200,7 @@ impl RunReport {
                 }
             };
             let mut tc = TestCase::new(r.scenario.clone(), status);
-            tc.set_classname(format!("sinspqa.{}", r.column));
+            tc.set_classname(format!("sinspqa.{libs}.{}", r.column));
             tc.set_time(std::time::Duration::from_secs_f64(r.seconds));
             suite.add_test_case(tc);
         }

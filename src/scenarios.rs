@@ -5,7 +5,9 @@
 //! and the fields libsinsp derives (proc.*, fd.*, user.*).
 use serde_json::Value;
 
-use crate::expect::{all_of, contains, eq, event, ge, gt, lt, none_of, one_of, regex, sequence};
+use crate::expect::{
+    all_of, contains, eq, event, ge, gt, lt, none_of, one_of, present, regex, sequence,
+};
 use crate::expect::{EventMatcher, Expectation};
 
 /// The area a scenario belongs to (one test file per area).
@@ -108,8 +110,9 @@ fn ex(name: &str, ty: &str, pid: i64) -> EventMatcher {
     event(name).ty(ty).exit().field("proc.pid", eq(pid))
 }
 
-fn en(name: &str, ty: &str, pid: i64) -> EventMatcher {
-    event(name).ty(ty).enter().field("proc.pid", eq(pid))
+/// The call `ty` by `pid`, in whichever event this libs' table puts the params named after it.
+fn call(name: &str, ty: &str, pid: i64) -> EventMatcher {
+    event(name).ty(ty).field("proc.pid", eq(pid)).call()
 }
 
 /// The real path of a binary (merged-/usr systems resolve /bin/x to /usr/bin/x).
@@ -203,13 +206,13 @@ fn system_user_shell(f: &Facts) -> Expectation {
 fn signals_memory(f: &Facts) -> Expectation {
     let (w, k) = (f.pid() as i64, f.n("killed"));
     Expectation::new(vec![all_of([
-        en("mmap of one anonymous page", "mmap", w).param("length", eq(f.n("len"))),
+        call("mmap of one anonymous page", "mmap", w).param("length", eq(f.n("len"))),
         ex("mmap returns the address", "mmap", w).param("res", eq(f.n("addr"))),
-        en("mprotect of that page", "mprotect", w).param("addr", eq(f.n("addr"))),
+        call("mprotect of that page", "mprotect", w).param("addr", eq(f.n("addr"))),
         ex("mprotect succeeds", "mprotect", w).param("res", eq(0)),
         ex("munmap succeeds", "munmap", w).param("res", eq(0)),
         ex("brk answers", "brk", w).param("res", gt(0)),
-        en("kill SIGTERM to the child", "kill", w)
+        call("kill SIGTERM to the child", "kill", w)
             .param("pid", eq(k))
             .param("sig", eq(f.n("signal"))),
         ex("kill succeeds", "kill", w).param("res", eq(0)),
@@ -223,7 +226,7 @@ fn signals_memory(f: &Facts) -> Expectation {
             .field("proc.pid", eq(k))
             .param("sig", eq(f.n("signal"))),
         // pause(2) is a generic event in libs: type and thread only, no return value.
-        en("the child pauses", "pause", k),
+        call("the child pauses", "pause", k),
         ex("its pause is interrupted", "pause", k),
         ex("eventfd2", "eventfd2", w).param("res", ge(0)),
         ex("epoll_create1", "epoll_create1", w).param("res", ge(0)),
@@ -433,8 +436,8 @@ fn tcp(f: &Facts) -> Expectation {
         all_of([
             ex("getsockname", "getsockname", w),
             ex("getsockopt SO_ERROR", "getsockopt", w).param("res", eq(0)),
-            en("close the client", "close", w).param("fd", eq(f.n("client_fd"))),
-            en("close the accepted connection", "close", w).param("fd", eq(f.n("conn_fd"))),
+            call("close the client", "close", w).param("fd", eq(f.n("client_fd"))),
+            call("close the accepted connection", "close", w).param("fd", eq(f.n("conn_fd"))),
         ]),
     ])
 }
@@ -447,7 +450,7 @@ fn udp(f: &Facts) -> Expectation {
             .param("fd", ge(0))
             .field("evt.args", contains("AF_INET")),
         ex("bind", "bind", w).param("res", eq(0)),
-        en("sendto the server", "sendto", w).param("tuple", contains(format!("\"port\":{sp}"))),
+        call("sendto the server", "sendto", w).param("tuple", contains(format!("\"port\":{sp}"))),
         ex("sent", "sendto", w)
             .param("res", eq(f.n("sent")))
             .field("fd.l4proto", eq("udp")),
@@ -489,9 +492,9 @@ fn setuid_drop(f: &Facts) -> Expectation {
     let c = f.n("child");
     Expectation::new(vec![sequence([
         ex("drop supplementary groups", "setgroups", c),
-        en("setgid nobody", "setgid", c).param("gid", eq(65534)),
+        call("setgid nobody", "setgid", c).param("gid", eq(65534)),
         ex("setgid succeeds", "setgid", c).param("res", eq(0)),
-        en("setuid nobody", "setuid", c).param("uid", eq(65534)),
+        call("setuid nobody", "setuid", c).param("uid", eq(65534)),
         ex("setuid succeeds", "setuid", c)
             .param("res", eq(0))
             .field("user.uid", eq(65534)),
@@ -506,14 +509,14 @@ fn setuid_drop(f: &Facts) -> Expectation {
 fn setuid_nonroot(f: &Facts) -> Expectation {
     let c = f.n("child");
     Expectation::new(vec![sequence([
-        en("setresgid nobody", "setresgid", c)
+        call("setresgid nobody", "setresgid", c)
             .param("rgid", eq(65534))
             .param("egid", eq(65534)),
-        en("setresuid nobody", "setresuid", c)
+        call("setresuid nobody", "setresuid", c)
             .param("ruid", eq(65534))
             .param("euid", eq(65534)),
         ex("setresuid succeeds", "setresuid", c).param("res", eq(0)),
-        en("a non-root user asks for uid 0", "setuid", c)
+        call("a non-root user asks for uid 0", "setuid", c)
             .param("uid", eq(0))
             .field("user.uid", eq(65534)),
         ex("and is refused", "setuid", c)
@@ -527,7 +530,8 @@ fn namespaces(f: &Facts) -> Expectation {
     let mnt = f.s("mnt");
     Expectation::new(vec![
         sequence([
-            en("unshare mount, uts, net and pid namespaces", "unshare", w)
+            call("unshare mount, uts, net and pid namespaces", "unshare", w)
+                .param("flags", present())
                 .field("evt.args", contains("CLONE_NEWNS"))
                 .field("evt.args", contains("CLONE_NEWPID"))
                 .field("evt.args", contains("CLONE_NEWNET"))

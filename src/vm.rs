@@ -23,8 +23,8 @@ pub struct Kernel {
     pub initrd: PathBuf,
     /// `scap.ko` built for it.
     pub scap_ko: PathBuf,
-    /// The legacy eBPF probe built for it.
-    pub bpf_probe: PathBuf,
+    /// The legacy eBPF probe built for it (`None`: this libs has none, removed in 0.24).
+    pub bpf_probe: Option<PathBuf>,
 }
 
 /// Errors of the VM runner.
@@ -87,6 +87,8 @@ pub fn prepare(abi: &str) -> Result<Kernel, VmError> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("kmod/build-drivers");
     let out = Command::new(&script)
         .arg(abi)
+        // the drivers come from the very source this binary's libs was built from
+        .env("FALCOSECURITY_LIBS_DIR", sinsp_sys::LIBS_SOURCE_DIR)
         .stdin(Stdio::null())
         .output()
         .map_err(|e| VmError::Prepare {
@@ -119,7 +121,7 @@ pub fn prepare(abi: &str) -> Result<Kernel, VmError> {
         vmlinuz: get("KERNEL")?,
         initrd: get("INITRD")?,
         scap_ko: get("SCAP_KO")?,
-        bpf_probe: get("BPF_PROBE")?,
+        bpf_probe: Some(get("BPF_PROBE")?).filter(|p| !p.as_os_str().is_empty()),
     })
 }
 
@@ -356,14 +358,18 @@ pub fn run_suite(
 cd /tmp
 echo "guest kernel $(uname -r)"
 if insmod {ko} > /sinspqa-share/insmod.log 2>&1; then echo "scap.ko loaded"; ls /dev/scap0; else echo "insmod failed"; fi
-{exe} run --engines modern_bpf,kmod,bpf --bpf-probe {probe} --timeout {t} --out /sinspqa-share/report {scen}
+{exe} run --engines modern_bpf,kmod,bpf {probe} --timeout {t} --out /sinspqa-share/report {scen}
 rc=$?
 rmmod scap 2>/dev/null
 exit $rc
 "#,
         ko = kernel.scap_ko.display(),
         exe = exe.display(),
-        probe = kernel.bpf_probe.display(),
+        probe = kernel
+            .bpf_probe
+            .as_ref()
+            .map(|p| format!("--bpf-probe {}", p.display()))
+            .unwrap_or_default(),
         t = scenario_timeout,
     );
     let outcome = run_job(kernel, &job, share.path(), vm_timeout)?;

@@ -23,7 +23,13 @@ fn sinspqa_run_prints_the_matrix_and_writes_reports() {
         "sinspqa run failed:\n{stdout}\n{}",
         String::from_utf8_lossy(&res.stderr)
     );
-    let header = stdout.lines().next().unwrap();
+    // the first line names the libs version the binary was built from, then the table's header
+    let first = stdout.lines().next().unwrap();
+    assert!(
+        first.starts_with(&format!("libs {} (", sinspqa::LIBS_VERSION)),
+        "{first}"
+    );
+    let header = stdout.lines().find(|l| l.starts_with("scenario")).unwrap();
     for col in ["modern_bpf", "modern_bpf+replay", "kmod", "bpf"] {
         assert!(
             header.split_whitespace().any(|c| c == col),

@@ -1,4 +1,5 @@
-//! The legacy eBPF engine: a `probe.o` compiled for the running kernel (libs 0.20 still has it).
+//! The legacy eBPF engine: a `probe.o` compiled for the running kernel (libs up to 0.23 has it;
+//! 0.24 removed it).
 use std::path::Path;
 
 use crate::engine::can_load_bpf;
@@ -12,7 +13,10 @@ pub fn availability(probe: &Path) -> Result<(), Error> {
     if !ffi::has_engine(NAME) {
         return Err(Error::EngineUnavailable {
             engine: NAME,
-            reason: "libs was built without it".into(),
+            reason: format!(
+                "libs {} has no legacy eBPF engine (upstream removed it in 0.24)",
+                crate::LIBS_VERSION
+            ),
         });
     }
     if !probe.is_file() {
