@@ -445,7 +445,9 @@ fn a_capture_thread_on_one_cpu_or_many_delivers_the_same_events() {
     let end = end.unwrap();
     let (one, end_one) = on_cpu0(|| replay(&curl, sinspqa::DEFAULT_FIELDS));
     let end_one = end_one.unwrap();
-    assert!(many.len() > 1000, "{} events", many.len());
+    // 1,000+ events up to libs 0.21; from 0.22 the converter merges the capture's old enter/exit
+    // pairs into one event each (939)
+    assert!(many.len() > 500, "{} events", many.len());
     assert_eq!(many.len(), one.len());
     assert_eq!(end.events_delivered, end_one.events_delivered);
     for (a, b) in many.iter().zip(&one) {
@@ -455,8 +457,11 @@ fn a_capture_thread_on_one_cpu_or_many_delivers_the_same_events() {
 
 /// Capture files with one event's header `len` changed to a value past the event's bytes (found
 /// by mutating `file_operations.scap` at random, seed 7 of `tests/fixtures/corrupt/`): the capture
-/// thread once copied `len` bytes and died with SIGSEGV. Now such an event is delivered cut to
-/// what its params account for (the same params as in the intact file), and counted as corrupt.
+/// thread once copied `len` bytes and died with SIGSEGV. Now, where libscap hands such an event
+/// out (libs up to 0.25), it is delivered cut to what its params account for (the same params as
+/// in the intact file) and counted as corrupt; where libscap itself refuses it (master: "invalid
+/// event: len ... larger than the ... bytes available in the block"), the capture ends there with
+/// a typed Truncated error after every event before it. Either way nothing before it is lost.
 #[test]
 fn an_event_whose_header_len_runs_past_its_bytes_is_cut_to_its_params_not_a_crash() {
     let fields = ["evt.num", "evt.type"];
@@ -464,20 +469,38 @@ fn an_event_whose_header_len_runs_past_its_bytes_is_cut_to_its_params_not_a_cras
     end.unwrap();
     for name in ["header-len-44.scap", "header-len-269.scap"] {
         let (evs, end) = replay(&fixture(&format!("corrupt/{name}")), &fields);
-        let stats = end.unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert_eq!(stats.corrupt_events, 1, "{name}");
-        assert_eq!(num_type_tid(&evs), num_type_tid(&intact), "{name}");
-        let same_params = evs
-            .iter()
-            .zip(&intact)
-            .filter(|(a, b)| a.params == b.params)
-            .count();
-        // the mutation changed a few bytes elsewhere too; the cut event's params are intact
-        assert!(
-            same_params + 8 >= intact.len(),
-            "{name}: {same_params} of {}",
-            intact.len()
-        );
+        match end {
+            Ok(stats) => {
+                assert_eq!(stats.corrupt_events, 1, "{name}");
+                assert_eq!(num_type_tid(&evs), num_type_tid(&intact), "{name}");
+                let same_params = evs
+                    .iter()
+                    .zip(&intact)
+                    .filter(|(a, b)| a.params == b.params)
+                    .count();
+                // the mutation changed a few bytes elsewhere too; the cut event's params are intact
+                assert!(
+                    same_params + 8 >= intact.len(),
+                    "{name}: {same_params} of {}",
+                    intact.len()
+                );
+            }
+            Err(Error::Truncated {
+                events_delivered,
+                ref message,
+                ..
+            }) => {
+                assert!(message.contains("invalid event"), "{name}: {message}");
+                assert_eq!(events_delivered, evs.len() as u64, "{name}");
+                assert!(!evs.is_empty() && evs.len() < intact.len(), "{name}");
+                assert_eq!(
+                    num_type_tid(&evs),
+                    num_type_tid(&intact[..evs.len()]),
+                    "{name}"
+                );
+            }
+            Err(e) => panic!("{name}: {e}"),
+        }
     }
     // the same corruption, then a cut: the events before the cut, then Truncated
     let (evs, end) = replay(&fixture("corrupt/header-len-503.scap"), &fields);

@@ -360,6 +360,17 @@ template<class I, class T>
 auto parent_process(I& insp, T* ti, long) -> decltype(insp.m_thread_manager->get_ancestor_process(*ti)) {
 	return insp.m_thread_manager->get_ancestor_process(*ti);
 }
+// Since 0.22 an empty param prints "NULL" or "<NA>" by its type, and an empty or "(NULL)"
+// string-like param (libsinsp's legacy null encoding) prints "<NA>": such params are left to
+// libsinsp's own rendering. 0.20 printed every empty param as "NULL" (rendered here).
+template<class P>
+auto defer_empty(const P* p, int) -> decltype(p->used_legacy_null_encoding()) {
+	return p->len() == 0 || p->used_legacy_null_encoding();
+}
+template<class P>
+bool defer_empty(const P*, long) {
+	return false;
+}
 }  // namespace compat
 
 // The raw bytes and length of a parameter, whatever the libs version.
@@ -573,6 +584,9 @@ render_outcome render_param(sinsp_evt* ev,
 	const sinsp_evt_param* p = ev->get_param(j);
 	const ppm_param_info* pi = &ev->get_info()->params[j];
 	const size_t start = out.size();
+	if(compat::defer_empty(p, 0)) {
+		return R_FALLBACK;
+	}
 	if(plen(p) == 0) {
 		out.put("NULL", 4);
 		*vlen = 4;
