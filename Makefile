@@ -9,7 +9,7 @@
 
 CARGO ?= cargo
 
-.PHONY: all container-test setup build test run lint engines
+.PHONY: all container-test setup build test test-libs run lint engines
 
 all:
 	scripts/container all
@@ -44,6 +44,13 @@ else
 run: setup
 	scripts/libs-matrix $(LIBS) --kernels $(KERNELS)
 endif
+
+# Other libs versions' tests, then their matrix on the host and in one guest per version:
+# `make test-libs LIBS=0.25.4,master` (CI runs it; 0.25.4 and master need
+# LIBS_TARBALL_DIR=<folder with their archives> once, then they are cached).
+TEST_KERNELS ?= bookworm
+test-libs: setup
+	scripts/libs-matrix --tests $(LIBS) --kernels $(TEST_KERNELS)
 
 lint:
 	$(CARGO) fmt --all -- --check
