@@ -3,19 +3,13 @@
 //! source as this test (its build script reuses the cached libs build) and replays a capture; its
 //! counts must be ours. Its target directory is kept in the cache, per libs version, so only the
 //! first run compiles its dependencies.
+mod common;
+
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use sinspqa::{Capture, Engine};
-
-fn cache_dir() -> PathBuf {
-    std::env::var_os("SINSPQA_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cache/sinspqa")
-        })
-}
 
 #[test]
 fn a_downstream_crate_builds_and_replays_a_capture() {
@@ -29,7 +23,7 @@ fn a_downstream_crate_builds_and_replays_a_capture() {
         .arg(&capture)
         .env(
             "CARGO_TARGET_DIR",
-            cache_dir().join(format!("target-downstream-{}", sinspqa::LIBS_VERSION)),
+            common::cache_dir().join(format!("target-downstream-{}", sinspqa::LIBS_VERSION)),
         )
         // the same libs source as this test binary's
         .env("FALCOSECURITY_LIBS_DIR", sinspqa::LIBS_SOURCE_DIR)

@@ -9,14 +9,6 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn cache_dir() -> PathBuf {
-    std::env::var_os("SINSPQA_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cache/sinspqa")
-        })
-}
-
 fn run(cmd: &mut Command) -> Output {
     let out = cmd
         .output()
@@ -32,7 +24,7 @@ fn run(cmd: &mut Command) -> Output {
 /// `sinspqa` built against the pinned libs with every patch of ours but the probe fix.
 fn sinspqa_without_probe_fix() -> PathBuf {
     let top = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let cache = cache_dir();
+    let cache = common::cache_dir();
     let src = cache.join("src/libs-0.20.0-without-0004");
     let target = cache.join("target-without-0004");
     let out = run(Command::new(top.join("scripts/fetch-libs"))

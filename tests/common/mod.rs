@@ -175,3 +175,13 @@ pub fn fixture(name: &str) -> PathBuf {
         .join("tests/fixtures")
         .join(name)
 }
+
+/// The build cache the project's scripts and `sinsp-sys` use: `$SINSPQA_CACHE`, else
+/// `~/.cache/sinspqa`.
+pub fn cache_dir() -> PathBuf {
+    std::env::var_os("SINSPQA_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cache/sinspqa")
+        })
+}
