@@ -2,7 +2,7 @@
 use std::path::PathBuf;
 
 use crate::error::Error;
-use crate::ffi::{Inspector, ShimError};
+use crate::ffi::{self, Inspector, ShimError};
 
 pub mod kmod;
 pub mod legacy_bpf;
@@ -49,6 +49,12 @@ impl Engine {
     /// Whether this engine is a live one (events from the kernel, which drops when we are slow).
     pub fn is_live(&self) -> bool {
         !matches!(self, Engine::Savefile(_))
+    }
+
+    /// Whether the libs this crate was built from has this engine at all (its build option was
+    /// on and the version ships it: the legacy eBPF engine is gone from libs 0.24).
+    pub fn built_in(&self) -> bool {
+        ffi::has_engine(self.name())
     }
 
     /// Checks, without opening anything, whether the engine can run here; the error says why not.
