@@ -823,6 +823,69 @@ mod tests {
         );
     }
 
+    /// A kill event carrying `params` (name, value) in direction `dir`, by pid 42.
+    fn kill(num: u64, dir: Direction, params: &[(&'static str, i64)]) -> Event {
+        let mut e = ev(num, "kill", dir, 42, "", 0);
+        e.params = params
+            .iter()
+            .map(|&(name, v)| Param {
+                name,
+                ptype: sinsp_sys::PT_INT64,
+                value: ParamValue::Int(v),
+            })
+            .collect();
+        e
+    }
+
+    #[test]
+    fn a_call_matches_the_event_this_libs_puts_its_params_in() {
+        // kill(9, SIGTERM) as this libs' drivers report it: pid and sig in the enter event and
+        // res in the exit event up to libs 0.21; one exit event with all three from 0.22.
+        let carrier = crate::event::carrier("kill", &["pid", "sig"]).expect("a kill event");
+        let stream = if carrier == Direction::Exit {
+            vec![kill(
+                1,
+                Direction::Exit,
+                &[("res", 0), ("pid", 9), ("sig", 15)],
+            )]
+        } else {
+            vec![
+                kill(1, Direction::Enter, &[("pid", 9), ("sig", 15)]),
+                kill(2, Direction::Exit, &[("res", 0)]),
+            ]
+        };
+        let call = || {
+            event("kill SIGTERM")
+                .ty("kill")
+                .field("proc.pid", eq(42))
+                .call()
+                .param("pid", eq(9))
+                .param("sig", eq(15))
+        };
+        let ret = || {
+            event("kill succeeds")
+                .ty("kill")
+                .exit()
+                .field("proc.pid", eq(42))
+                .param("res", eq(0))
+        };
+        let exp = Expectation::new(vec![sequence([call(), ret()])]);
+        exp.check_events(&stream).expect("the call and its return");
+        // where the call is one event, both matchers describe it: one matcher, not two waits
+        let merged = exp.checks()[0].matchers.len();
+        assert_eq!(merged, if carrier == Direction::Exit { 1 } else { 2 });
+        // the params in the other direction are not the call
+        let other = match carrier {
+            Direction::Exit => Direction::Enter,
+            Direction::Enter => Direction::Exit,
+        };
+        let wrong = vec![kill(1, other, &[("res", 0), ("pid", 9), ("sig", 15)])];
+        let f = Expectation::new(vec![all_of([call()])])
+            .check_events(&wrong)
+            .unwrap_err();
+        assert!(f.report.contains("kill SIGTERM"), "{f}");
+    }
+
     #[test]
     fn a_sequence_out_of_order_fails() {
         let exp = Expectation::new(vec![sequence([
