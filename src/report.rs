@@ -81,7 +81,7 @@ impl RunReport {
         }
         let w0 = rows.iter().map(|r| r.len()).max().unwrap_or(8).max(8);
         let mut out = String::new();
-        let commit = &self.libs_commit[..self.libs_commit.len().min(12)];
+        let commit = self.libs_commit.get(..12).unwrap_or(&self.libs_commit);
         let _ = writeln!(
             out,
             "libs {} ({} {commit}), host kernel {}",
