@@ -298,6 +298,9 @@ pub struct ParamInfo {
     pub ptype: u32,
     /// `ppm_print_format` code.
     pub fmt: u32,
+    /// For flag, enum-flag and mode params: the names and values of the table's flags
+    /// (`PPM_O_RDONLY`'s "O_RDONLY", ...), in table order; empty for other params.
+    pub flags: Vec<(&'static str, u32)>,
 }
 
 /// One entry of libs' event table.
@@ -347,11 +350,72 @@ pub fn event_table() -> &'static [EventInfo] {
                         name: unsafe { static_str(p.name.as_ptr()) },
                         ptype: p.type_,
                         fmt: p.fmt,
+                        flags: flag_names(p),
                     })
                     .collect(),
             })
             .collect()
     })
+}
+
+/// The flag names of a flags/mode param (`info` points to a `{NULL, 0}`-terminated array).
+fn flag_names(p: &sys::ppm_param_info) -> Vec<(&'static str, u32)> {
+    let is_flags = matches!(
+        p.type_,
+        sys::PT_FLAGS8
+            | sys::PT_FLAGS16
+            | sys::PT_FLAGS32
+            | sys::PT_ENUMFLAGS8
+            | sys::PT_ENUMFLAGS16
+            | sys::PT_ENUMFLAGS32
+            | sys::PT_MODE
+    );
+    let mut out = Vec::new();
+    if !is_flags || p.info.is_null() {
+        return out;
+    }
+    let nv = p.info as *const sys::ppm_name_value;
+    // SAFETY: for these types `info` is a static `ppm_name_value` array in libscap ending with a
+    // NULL name; 1024 bounds the walk should a table ever lack its terminator.
+    for i in 0..1024 {
+        let e = unsafe { &*nv.add(i) };
+        if e.name.is_null() {
+            break;
+        }
+        // SAFETY: a non-NULL name in the table is a static NUL-terminated string.
+        out.push((unsafe { static_str(e.name) }, e.value));
+    }
+    out
+}
+
+/// The value of the flags `names` of param `param` of call `name` in this libs' table (the
+/// bitwise or of their values; for an enum-flags param, one name gives its value). Errors name
+/// the flag or param this libs does not have.
+pub fn flag_value(name: &str, param: &str, names: &[&str]) -> Result<u64, String> {
+    let info = event_table()
+        .iter()
+        .filter(|e| e.name == name)
+        .flat_map(|e| e.params.iter())
+        .find(|p| p.name == param && !p.flags.is_empty())
+        .ok_or_else(|| format!("no {name} event of this libs has a flags param {param:?}"))?;
+    let mut v = 0u64;
+    for n in names {
+        let f = info
+            .flags
+            .iter()
+            .find(|(fname, _)| fname == n)
+            .ok_or_else(|| format!("{name}'s {param} has no flag {n:?} in this libs"))?;
+        v |= f.1 as u64;
+    }
+    Ok(v)
+}
+
+/// Whether this libs' exit events carry the enter events' params (libs 0.22 and later, whose
+/// drivers emit no enter event for most calls and whose libsinsp drops the rest): then a call
+/// is asserted through its exit event alone.
+pub fn exits_carry_enter_params() -> bool {
+    current_events("close")
+        .any(|e| e.direction == Direction::Exit && e.params.iter().any(|p| p.name == "fd"))
 }
 
 /// The current events of `name` (not `EF_OLD_VERSION` or `EF_UNUSED`): what the drivers of this

@@ -215,6 +215,16 @@ impl fmt::Display for Pred {
     }
 }
 
+/// The keys [`lookup`] reads from the event itself rather than from an extracted field.
+pub const HEADER_KEYS: &[&str] = &[
+    "evt.type",
+    "evt.dir",
+    "evt.num",
+    "thread.tid",
+    "evt.cpu",
+    "evt.nparams",
+];
+
 /// Reads the value of `key` from an event: header keys, `param.<name>` raw parameters, else the
 /// extracted sinsp field of that name. None when the event does not carry the key.
 pub fn lookup(ev: &Event, key: &str) -> Option<Value> {
@@ -224,6 +234,7 @@ pub fn lookup(ev: &Event, key: &str) -> Option<Value> {
         "evt.num" => return Some(Value::from(ev.num)),
         "thread.tid" => return Some(Value::from(ev.tid)),
         "evt.cpu" => return Some(Value::from(ev.cpu)),
+        "evt.nparams" => return Some(Value::from(ev.params.len())),
         _ => {}
     }
     if let Some(p) = key.strip_prefix("param.") {
@@ -242,6 +253,12 @@ pub struct EventMatcher {
     preds: Vec<(String, Pred)>,
     /// The direction follows the event table: see [`EventMatcher::call`].
     call: bool,
+    /// A whole call ([`syscall`]): expands to every event of the call this libs emits.
+    whole: bool,
+    /// Params deliberately not asserted, with the reason in a word.
+    unchecked: Vec<(String, String)>,
+    /// After expansion: the table entry (`ppm_event_code`) this matcher asserts in full.
+    table_code: Option<u16>,
 }
 
 /// Starts a matcher; `name` appears in every failure message.
@@ -250,7 +267,24 @@ pub fn event(name: impl Into<String>) -> EventMatcher {
         name: name.into(),
         preds: Vec::new(),
         call: false,
+        whole: false,
+        unchecked: Vec::new(),
+        table_code: None,
     }
+}
+
+/// The whole call `ty` by process `pid`, asserted like libs' drivers_test asserts a syscall:
+/// every event of the call this libs emits (enter and exit up to 0.21, the exit event alone
+/// from 0.22), each with every param of its event-table entry that the matcher names, and the
+/// param count of that entry. Name every param of the call by value ([`EventMatcher::param`],
+/// [`EventMatcher::flags`]) or say why not ([`EventMatcher::unchecked`]); `sinspqa coverage`
+/// shows what is left. A param named here that this libs' events of the call lack is ignored
+/// (other versions have it); a name no event of the call has in any version is a harness defect
+/// (a unit test checks the scenarios).
+pub fn syscall(name: impl Into<String>, ty: &str, pid: i64) -> EventMatcher {
+    let mut m = event(name).ty(ty).field("proc.pid", eq(pid));
+    m.whole = true;
+    m
 }
 
 impl EventMatcher {
@@ -309,6 +343,48 @@ impl EventMatcher {
             None => format!("(no {ty} event of this libs carries {})", params.join(", ")),
         };
         self.preds.push(("evt.dir".into(), eq(dir)));
+    }
+    /// The flags param `param` equals the bitwise or of the named flags of this libs' table
+    /// (`O_RDWR`, `O_CREAT`, ... as libs names them); for an enum-flags param, the one value.
+    /// A flag this libs does not know makes a predicate that fails saying so.
+    pub fn flags(self, param: &str, names: &[&str]) -> Self {
+        let ty = self.event_types().into_iter().next().unwrap_or_default();
+        let p = match crate::event::flag_value(&ty, param, names) {
+            Ok(v) => eq(v),
+            Err(e) => Pred::Eq(Value::String(format!("<harness: {e}>"))),
+        };
+        self.param(param, p)
+    }
+    /// A param of the call deliberately not asserted, with the reason in a word or two
+    /// ("time", "kernel address"); [`crate::coverage`] counts it as marked, not missing.
+    pub fn unchecked(mut self, param: &str, reason: &str) -> Self {
+        self.unchecked.push((param.to_string(), reason.to_string()));
+        self
+    }
+    /// Params marked [`EventMatcher::unchecked`], with their reasons.
+    pub fn unchecked_params(&self) -> &[(String, String)] {
+        &self.unchecked
+    }
+    /// The event-table entry this matcher asserts in full (a [`syscall`] matcher after a
+    /// check expanded it), if any.
+    pub fn table_code(&self) -> Option<u16> {
+        self.table_code
+    }
+    /// The predicates on raw params, by param name.
+    pub fn param_preds(&self) -> impl Iterator<Item = (&str, &Pred)> {
+        self.preds
+            .iter()
+            .filter_map(|(k, p)| k.strip_prefix("param.").map(|n| (n, p)))
+    }
+    /// The direction this matcher pins (`>` or `<`), if it pins one.
+    pub fn direction(&self) -> Option<String> {
+        self.preds
+            .iter()
+            .find(|(k, _)| k == "evt.dir")
+            .and_then(|(_, p)| match p {
+                Pred::Eq(Value::String(s)) => Some(s.clone()),
+                _ => None,
+            })
     }
     /// `proc.pid == pid`.
     pub fn pid(self, pid: u32) -> Self {
@@ -415,15 +491,93 @@ pub struct Check {
 pub fn sequence(ms: impl IntoIterator<Item = EventMatcher>) -> Check {
     Check {
         mode: Mode::Sequence,
-        matchers: merge_calls(ms),
+        matchers: merge_calls(expand(ms)),
     }
 }
 /// Every matcher must match some event, in any order.
 pub fn all_of(ms: impl IntoIterator<Item = EventMatcher>) -> Check {
     Check {
         mode: Mode::AllOf,
-        matchers: merge_calls(ms),
+        matchers: merge_calls(expand(ms)),
     }
+}
+
+/// Expands each [`syscall`] matcher into one matcher per event of the call this libs emits
+/// (enter before exit), each with the params of its table entry and the entry's param count.
+fn expand(ms: impl IntoIterator<Item = EventMatcher>) -> Vec<EventMatcher> {
+    use crate::event::{current_events, exits_carry_enter_params, Direction};
+    let mut out = Vec::new();
+    for m in ms {
+        if !m.whole {
+            out.push(m);
+            continue;
+        }
+        let ty = m.event_types().into_iter().next().unwrap_or_default();
+        let table_name = if current_events(&ty).next().is_none() {
+            "syscall".to_string()
+        } else {
+            ty.clone()
+        };
+        let only_exit = exits_carry_enter_params();
+        let mut entries: Vec<_> = Vec::new();
+        for d in [Direction::Enter, Direction::Exit] {
+            if d == Direction::Enter && only_exit {
+                continue;
+            }
+            // The newest current entry of that direction.
+            if let Some(e) = current_events(&table_name)
+                .filter(|e| e.direction == d)
+                .max_by_key(|e| e.code)
+            {
+                entries.push(e);
+            }
+        }
+        if entries.is_empty() {
+            let mut x = m.clone();
+            x.whole = false;
+            x.preds.push((
+                "evt.dir".into(),
+                eq(format!("(no current {ty} event in this libs)")),
+            ));
+            out.push(x);
+            continue;
+        }
+        for e in entries {
+            let mut x = EventMatcher {
+                name: match e.direction {
+                    Direction::Enter => format!("{} (enter)", m.name),
+                    Direction::Exit => m.name.clone(),
+                },
+                // The call's identity on every event; derived fields (state after the call)
+                // on the exit event only.
+                preds: m
+                    .preds
+                    .iter()
+                    .filter(|(k, _)| {
+                        !k.starts_with("param.")
+                            && (e.direction == Direction::Exit
+                                || matches!(k.as_str(), "evt.type" | "proc.pid" | "thread.tid"))
+                    })
+                    .cloned()
+                    .collect(),
+                call: false,
+                whole: false,
+                unchecked: Vec::new(),
+                table_code: Some(e.code),
+            };
+            x.preds.push(("evt.dir".into(), eq(e.direction.as_str())));
+            for p in &e.params {
+                let key = format!("param.{}", p.name);
+                x.preds
+                    .extend(m.preds.iter().filter(|(k, _)| *k == key).cloned());
+                x.unchecked
+                    .extend(m.unchecked.iter().filter(|(n, _)| n == p.name).cloned());
+            }
+            x.preds.push(("evt.nparams".into(), eq(e.params.len())));
+            out.push(x);
+        }
+    }
+    out
 }
 
 /// A call matcher ([`EventMatcher::call`]) that this libs' table puts in the exit event, followed
@@ -458,7 +612,7 @@ fn merge_calls(ms: impl IntoIterator<Item = EventMatcher>) -> Vec<EventMatcher> 
 pub fn none_of(ms: impl IntoIterator<Item = EventMatcher>) -> Check {
     Check {
         mode: Mode::NoneOf,
-        matchers: ms.into_iter().collect(),
+        matchers: expand(ms),
     }
 }
 

@@ -11,7 +11,7 @@ use crate::capture::{Capture, CaptureStats};
 use crate::engine::Engine;
 use crate::event::Event;
 use crate::expect::Expectation;
-use crate::scenarios::{Facts, Scenario, SCENARIO_FIELDS};
+use crate::scenarios::{Scenario, SCENARIO_FIELDS};
 use crate::schema::Validator;
 use crate::workload::Workload;
 
@@ -115,10 +115,9 @@ pub fn scope_filter(pid: u32) -> String {
 
 /// Checks that every key the expectation reads is one the capture extracts.
 fn check_keys(exp: &Expectation) -> Result<(), String> {
-    const HEADER: &[&str] = &["evt.type", "evt.dir", "evt.num", "thread.tid", "evt.cpu"];
     for k in exp.keys() {
         if !(k.starts_with("param.")
-            || HEADER.contains(&k.as_str())
+            || crate::expect::HEADER_KEYS.contains(&k.as_str())
             || SCENARIO_FIELDS.contains(&k.as_str()))
         {
             return Err(format!(
@@ -200,7 +199,7 @@ fn run_live(
     if let Err(e) = std::fs::create_dir_all(&work) {
         return fail(r, format!("work dir: {e}"));
     }
-    let w = match Workload::spawn(&opts.exe, s.workload, &work) {
+    let w = match Workload::spawn(&opts.exe, s.name, &work) {
         Ok(w) => w,
         Err(e) => return fail(r, e.to_string()),
     };
@@ -217,13 +216,19 @@ fn run_live(
         Err(e) => return fail(r, format!("cannot open the capture: {}", e.report())),
     };
     let facts = match w.go(Duration::from_secs(30)) {
-        Ok(f) => Facts(f),
+        Ok(f) => f,
         Err(e) => {
             let _ = cap.stop();
             return fail(r, e.to_string());
         }
     };
-    let exp = (s.expect)(&facts);
+    let exp = match s.steps.expect(&facts, pid as i64) {
+        Ok(e) => e,
+        Err(e) => {
+            let _ = cap.stop();
+            return fail(r, format!("harness defect: {e}"));
+        }
+    };
     if let Err(e) = check_keys(&exp) {
         let _ = cap.stop();
         return fail(r, e);

@@ -5,33 +5,12 @@
 //! exact raw syscalls (through `libc::syscall`, so no libc wrapper picks another syscall), and
 //! prints one JSON line of facts (paths, ports, child pids) that the expectations are built
 //! from. A workload that fails, dies or hangs is a typed error, never a hang of the harness.
-use std::ffi::CString;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-
-/// Every workload name, in a stable order.
-pub const NAMES: &[&str] = &[
-    "exec",
-    "shell",
-    "db-spawn",
-    "system-user-shell",
-    "signals-memory",
-    "file-ops",
-    "binary-dir-write",
-    "binary-dir-modify",
-    "sensitive-read",
-    "pipes-dup",
-    "tcp",
-    "udp",
-    "unix",
-    "setuid-drop",
-    "setuid-nonroot",
-    "namespaces",
-];
 
 /// A failure of a workload, reported with what it printed.
 #[derive(Debug, thiserror::Error)]
@@ -171,103 +150,27 @@ impl Drop for Workload {
 
 // ----- the child side -------------------------------------------------------------------------
 
-fn cs(p: impl AsRef<Path>) -> CString {
-    use std::os::unix::ffi::OsStrExt;
-    CString::new(p.as_ref().as_os_str().as_bytes()).expect("path without NUL")
-}
+use crate::scenarios::act::{cs, drop_to_nobody, execve, fork_and_wait, sys, wait4};
 
-/// Checks a raw syscall result: returns it, or the errno as an error.
-fn ok(r: libc::c_long, what: &str) -> Result<libc::c_long, String> {
-    if r < 0 {
-        Err(format!("{what}: {}", std::io::Error::last_os_error()))
-    } else {
-        Ok(r)
-    }
-}
-
-macro_rules! sys {
-    ($what:expr, $nr:expr $(, $a:expr)* $(,)?) => {
-        // SAFETY: raw syscalls on buffers and paths owned by the workload for the call.
-        ok(unsafe { libc::syscall($nr $(, $a)*) }, $what)
-    };
-}
-
-/// Reaps child `pid` with wait4(2); returns its raw wait status.
-fn wait4(pid: libc::pid_t) -> Result<i32, String> {
-    let mut status = 0i32;
-    sys!(
-        "wait4",
-        libc::SYS_wait4,
-        pid,
-        &mut status as *mut i32,
-        0,
-        0usize
-    )?;
-    Ok(status)
-}
-
-/// Forks; the child runs `f` and exits with 0 (or 1 on error); returns the child's pid after
-/// reaping it with wait4 (the exit status must be 0).
-fn fork_and_wait(f: impl FnOnce() -> Result<(), String>) -> Result<i32, String> {
-    // SAFETY: the child only runs `f` (raw syscalls, no locks held across fork) then _exit.
-    let pid = unsafe { libc::fork() };
-    if pid < 0 {
-        return Err(format!("fork: {}", std::io::Error::last_os_error()));
-    }
-    if pid == 0 {
-        let code = match f() {
-            Ok(()) => 0,
-            Err(e) => {
-                eprintln!("child: {e}");
-                1
-            }
-        };
-        // SAFETY: terminate the forked child without running the parent's atexit handlers.
-        unsafe { libc::_exit(code) };
-    }
-    let status = wait4(pid)?;
-    if !(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0) {
-        return Err(format!("child {pid} failed with status {status:#x}"));
-    }
-    Ok(pid)
-}
-
-fn execve(path: &str, argv: &[&str]) -> Result<(), String> {
-    let p = cs(path);
-    let args: Vec<CString> = argv.iter().map(|a| CString::new(*a).unwrap()).collect();
-    let mut ptrs: Vec<*const libc::c_char> = args.iter().map(|a| a.as_ptr()).collect();
-    ptrs.push(std::ptr::null());
-    let env = [c"PATH=/usr/bin:/bin".as_ptr(), std::ptr::null()];
-    sys!(
-        "execve",
-        libc::SYS_execve,
-        p.as_ptr(),
-        ptrs.as_ptr(),
-        env.as_ptr()
-    )?;
-    unreachable!("execve returned")
-}
-
-fn drop_to_nobody() -> Result<(), String> {
-    sys!(
-        "setgroups",
-        libc::SYS_setgroups,
-        0,
-        std::ptr::null::<libc::gid_t>()
-    )?;
-    sys!("setgid", libc::SYS_setgid, 65534)?;
-    sys!("setuid", libc::SYS_setuid, 65534)?;
-    Ok(())
-}
-
-/// Runs workload `name` in this process (the `sinspqa workload` subcommand): waits for "go" on
-/// stdin, acts, prints the facts as one JSON line.
+/// Runs scenario `name`'s action in this process (the `sinspqa workload` subcommand): waits
+/// for "go" on stdin, acts, prints the facts as one JSON line.
 pub fn run_child(name: &str, dir: &Path) -> Result<(), String> {
+    let s = crate::scenarios::by_name(name).ok_or_else(|| {
+        let known: Vec<&str> = crate::scenarios::all().iter().map(|s| s.name).collect();
+        format!("unknown workload {name:?}; known: {}", known.join(", "))
+    })?;
     let mut line = String::new();
     BufReader::new(std::io::stdin())
         .read_line(&mut line)
         .map_err(|e| e.to_string())?;
-    let facts = match name {
+    let facts = s.steps.act(dir)?;
+    println!("{facts}");
+    Ok(())
+}
+
+/// Runs the action of a legacy workload (see `crate::scenarios::legacy`) and returns its facts.
+pub(crate) fn legacy_act(name: &str, dir: &Path) -> Result<Value, String> {
+    let mut facts = match name {
         "exec" => exec()?,
         "shell" => shell()?,
         "db-spawn" => db_spawn(dir)?,
@@ -284,20 +187,13 @@ pub fn run_child(name: &str, dir: &Path) -> Result<(), String> {
         "setuid-drop" => setuid_drop()?,
         "setuid-nonroot" => setuid_nonroot()?,
         "namespaces" => namespaces(dir)?,
-        other => {
-            return Err(format!(
-                "unknown workload {other:?}; known: {}",
-                NAMES.join(", ")
-            ))
-        }
+        other => return Err(format!("unknown legacy workload {other:?}")),
     };
-    let mut facts = facts;
     // The workload's own command name: what its children see as proc.pname.
     facts["comm"] = json!(std::fs::read_to_string("/proc/self/comm")
         .unwrap_or_default()
         .trim());
-    println!("{facts}");
-    Ok(())
+    Ok(facts)
 }
 
 fn exec() -> Result<Value, String> {

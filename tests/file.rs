@@ -1,27 +1,8 @@
-//! QA scenarios of the file area: live on modern eBPF, then on the replay of the recording.
+//! Every QA scenario of the file area (src/scenarios), live on modern eBPF, then on the replay of
+//! its recording.
 mod common;
 
 #[test]
-fn file_operations() {
-    common::qa("file_operations");
-}
-
-#[test]
-fn write_below_binary_dir() {
-    common::qa("write_below_binary_dir");
-}
-
-#[test]
-fn modify_binary_dirs() {
-    common::qa("modify_binary_dirs");
-}
-
-#[test]
-fn read_sensitive_file() {
-    common::qa("read_sensitive_file");
-}
-
-#[test]
-fn pipes_and_dup() {
-    common::qa("pipes_and_dup");
+fn every_file_scenario() {
+    common::qa_area(sinspqa::scenarios::Area::File);
 }

@@ -1,7 +1,8 @@
-//! QA scenarios of the namespaces area: live on modern eBPF, then on the replay of the recording.
+//! Every QA scenario of the namespaces area (src/scenarios), live on modern eBPF, then on the replay of
+//! its recording.
 mod common;
 
 #[test]
-fn container_like_process() {
-    common::qa("container_like_process");
+fn every_namespaces_scenario() {
+    common::qa_area(sinspqa::scenarios::Area::Namespaces);
 }

@@ -1,17 +1,8 @@
-//! QA scenarios of the network area: live on modern eBPF, then on the replay of the recording.
+//! Every QA scenario of the network area (src/scenarios), live on modern eBPF, then on the replay of
+//! its recording.
 mod common;
 
 #[test]
-fn tcp_client_server() {
-    common::qa("tcp_client_server");
-}
-
-#[test]
-fn udp_client_server() {
-    common::qa("udp_client_server");
-}
-
-#[test]
-fn unix_sockets() {
-    common::qa("unix_sockets");
+fn every_network_scenario() {
+    common::qa_area(sinspqa::scenarios::Area::Network);
 }

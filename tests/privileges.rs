@@ -1,12 +1,8 @@
-//! QA scenarios of the privileges area: live on modern eBPF, then on the replay of the recording.
+//! Every QA scenario of the privileges area (src/scenarios), live on modern eBPF, then on the replay of
+//! its recording.
 mod common;
 
 #[test]
-fn drop_privileges() {
-    common::qa("drop_privileges");
-}
-
-#[test]
-fn non_root_setuid() {
-    common::qa("non_root_setuid");
+fn every_privileges_scenario() {
+    common::qa_area(sinspqa::scenarios::Area::Privileges);
 }

@@ -1,27 +1,8 @@
-//! QA scenarios of the process area: live on modern eBPF, then on the replay of the recording.
+//! Every QA scenario of the process area (src/scenarios), live on modern eBPF, then on the replay of
+//! its recording.
 mod common;
 
 #[test]
-fn spawn_exec_with_args() {
-    common::qa("spawn_exec_with_args");
-}
-
-#[test]
-fn untrusted_shell() {
-    common::qa("untrusted_shell");
-}
-
-#[test]
-fn db_program_spawns_process() {
-    common::qa("db_program_spawns_process");
-}
-
-#[test]
-fn system_user_interactive() {
-    common::qa("system_user_interactive");
-}
-
-#[test]
-fn signals_memory_fds() {
-    common::qa("signals_memory_fds");
+fn every_process_scenario() {
+    common::qa_area(sinspqa::scenarios::Area::Process);
 }

@@ -136,37 +136,54 @@ pub fn first_difference<T: PartialEq + std::fmt::Debug>(a: &[T], b: &[T]) -> Opt
         .then(|| format!("lengths differ: ours {} vs reference {}", a.len(), b.len()))
 }
 
-/// Runs a QA scenario live on modern eBPF and on the replay of its own recording; both must
-/// pass (every event also validated against the schema). Skips (or fails in CI) like
-/// [`live_or_skip`].
-pub fn qa(name: &str) {
-    qa_on(name, &Engine::ModernBpf)
-}
-
-/// [`qa`] on a given engine.
-pub fn qa_on(name: &str, engine: &Engine) {
-    let Some(_live) = live_or_skip(name) else {
+/// Runs every scenario of `area` live on modern eBPF and on the replay of its own recording;
+/// each must pass on both (every event also validated against the schema). Prints one line per
+/// run and the area's total time; fails listing every scenario that failed. Skips (or fails in
+/// CI) like [`live_or_skip`].
+pub fn qa_area(area: sinspqa::scenarios::Area) {
+    let test = format!("every {} scenario", area.name());
+    let Some(_live) = live_or_skip(&test) else {
         return;
     };
-    let s = sinspqa::scenarios::by_name(name).unwrap_or_else(|| panic!("no scenario {name}"));
+    let scenarios = sinspqa::scenarios::of_area(area);
+    assert!(!scenarios.is_empty(), "no scenario in area {area:?}");
     let opts = sinspqa::suite::RunOptions::new(env!("CARGO_BIN_EXE_sinspqa"));
-    let (live, replay) = sinspqa::suite::run_scenario(&s, engine, &opts);
-    for r in [&live, &replay] {
-        eprintln!(
-            "{} on {}: {} ({} events checked, {} validated, {:.1} s)",
-            r.scenario,
-            r.column,
-            r.status.short(),
-            r.events_checked,
-            r.events_validated,
-            r.seconds
-        );
-        if let sinspqa::suite::Status::Fail(why) = &r.status {
-            panic!("{} failed on {}:\n{why}", r.scenario, r.column);
+    let start = Instant::now();
+    let mut failed = Vec::new();
+    for s in &scenarios {
+        let (live, replay) = sinspqa::suite::run_scenario(s, &Engine::ModernBpf, &opts);
+        for r in [&live, &replay] {
+            eprintln!(
+                "{} on {}: {} ({} events checked, {} validated, {:.1} s)",
+                r.scenario,
+                r.column,
+                r.status.short(),
+                r.events_checked,
+                r.events_validated,
+                r.seconds
+            );
+            match &r.status {
+                sinspqa::suite::Status::Pass if r.events_validated > 0 && r.events_checked > 0 => {}
+                sinspqa::suite::Status::Fail(why) => {
+                    failed.push(format!("{} on {}:\n{why}", r.scenario, r.column))
+                }
+                other => failed.push(format!("{} on {}: {other:?}", r.scenario, r.column)),
+            }
         }
-        assert_eq!(r.status, sinspqa::suite::Status::Pass, "{r:?}");
-        assert!(r.events_validated > 0 && r.events_checked > 0, "{r:?}");
     }
+    eprintln!(
+        "{}: {} scenarios live + replay in {:.1} s",
+        area.name(),
+        scenarios.len(),
+        start.elapsed().as_secs_f64()
+    );
+    assert!(
+        failed.is_empty(),
+        "{} of {} runs failed:\n\n{}",
+        failed.len(),
+        2 * scenarios.len(),
+        failed.join("\n\n")
+    );
 }
 
 /// A file of `tests/fixtures/`.

@@ -1,110 +1,12 @@
-//! The QA scenarios: each pairs a workload with the events libs must report for it.
-//!
-//! Expectations are built from the workload's facts (its pid, its children's pids, the paths
-//! and ports it used), so they pin the exact events of that run: enter/exit, key raw params,
-//! and the fields libsinsp derives (proc.*, fd.*, user.*).
-use serde_json::Value;
+//! The scenarios written before scenarios had one file each: their actions are in
+//! `crate::workload`, joined by the workload name, their facts untyped JSON. Being moved into
+//! the area modules, one by one.
+use super::{Area, Facts, Legacy, Scenario};
 
 use crate::expect::{
     all_of, contains, eq, event, ge, gt, lt, none_of, one_of, present, regex, sequence,
 };
 use crate::expect::{EventMatcher, Expectation};
-
-/// The area a scenario belongs to (one test file per area).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Area {
-    /// Processes: spawn, exec, shells, signals, memory.
-    Process,
-    /// Files: open/read/write, renames, links, binary dirs, sensitive files, pipes.
-    File,
-    /// Sockets: TCP, UDP, AF_UNIX.
-    Network,
-    /// Users and groups: dropping privileges, failing to regain them.
-    Privileges,
-    /// Namespaces: the harness's stand-in for a container.
-    Namespaces,
-}
-
-/// One scenario.
-pub struct Scenario {
-    /// Unique name (also the test name suffix).
-    pub name: &'static str,
-    /// Area.
-    pub area: Area,
-    /// The workload it runs (see [`crate::workload::NAMES`]).
-    pub workload: &'static str,
-    /// What it checks, in a sentence.
-    pub description: &'static str,
-    /// Builds the expectation from the workload's facts.
-    pub expect: fn(&Facts) -> Expectation,
-}
-
-/// The facts a workload reported, with typed accessors.
-#[derive(Debug, Clone)]
-pub struct Facts(pub Value);
-
-impl Facts {
-    /// A numeric fact (panics with the fact's name when missing: a harness defect).
-    pub fn n(&self, k: &str) -> i64 {
-        self.0[k]
-            .as_i64()
-            .unwrap_or_else(|| panic!("workload fact {k:?} missing in {}", self.0))
-    }
-    /// A string fact.
-    pub fn s(&self, k: &str) -> String {
-        self.0[k]
-            .as_str()
-            .unwrap_or_else(|| panic!("workload fact {k:?} missing in {}", self.0))
-            .to_string()
-    }
-    /// A boolean fact.
-    pub fn b(&self, k: &str) -> bool {
-        self.0[k]
-            .as_bool()
-            .unwrap_or_else(|| panic!("workload fact {k:?} missing in {}", self.0))
-    }
-    /// The workload's pid.
-    pub fn pid(&self) -> u32 {
-        self.n("pid") as u32
-    }
-}
-
-/// Fields the scenario captures extract (every field an expectation reads must be here).
-pub const SCENARIO_FIELDS: &[&str] = &[
-    "evt.num",
-    "evt.time",
-    "evt.category",
-    "evt.type",
-    "evt.dir",
-    "evt.res",
-    "evt.args",
-    "proc.name",
-    "proc.pid",
-    "proc.ppid",
-    "proc.vpid",
-    "proc.pname",
-    "proc.exe",
-    "proc.exepath",
-    "proc.cmdline",
-    "thread.tid",
-    "user.uid",
-    "group.gid",
-    "fd.num",
-    "fd.name",
-    "fd.type",
-    "fd.directory",
-    "fd.filename",
-    "fd.l4proto",
-    "fd.sip",
-    "fd.sport",
-    "fd.cip",
-    "fd.cport",
-    "fd.lip",
-    "fd.lport",
-    "fd.rip",
-    "fd.rport",
-];
 
 fn ex(name: &str, ty: &str, pid: i64) -> EventMatcher {
     event(name).ty(ty).exit().field("proc.pid", eq(pid))
@@ -563,125 +465,150 @@ fn namespaces(f: &Facts) -> Expectation {
 }
 
 /// Every scenario, in matrix order.
-pub fn all() -> Vec<Scenario> {
-    vec![
-        Scenario {
-            name: "spawn_exec_with_args",
-            area: Area::Process,
+/// The legacy scenarios, in the registry's order.
+pub const SCENARIOS: &[Scenario] = &[
+    Scenario {
+        name: "spawn_exec_with_args",
+        area: Area::Process,
+        description: "a process forks a child that execs echo with args",
+        steps: &Legacy {
             workload: "exec",
-            description: "a process forks a child that execs echo with args",
             expect: spawn_exec,
         },
-        Scenario {
-            name: "untrusted_shell",
-            area: Area::Process,
+    },
+    Scenario {
+        name: "untrusted_shell",
+        area: Area::Process,
+        description: "a program spawns sh -c, which spawns a command",
+        steps: &Legacy {
             workload: "shell",
-            description: "a program spawns sh -c, which spawns a command",
             expect: shell_spawn,
         },
-        Scenario {
-            name: "db_program_spawns_process",
-            area: Area::Process,
+    },
+    Scenario {
+        name: "db_program_spawns_process",
+        area: Area::Process,
+        description: "a program named mysqld spawns ls",
+        steps: &Legacy {
             workload: "db-spawn",
-            description: "a program named mysqld spawns ls",
             expect: db_spawn,
         },
-        Scenario {
-            name: "system_user_interactive",
-            area: Area::Process,
+    },
+    Scenario {
+        name: "system_user_interactive",
+        area: Area::Process,
+        description: "a system user (nobody) starts a shell",
+        steps: &Legacy {
             workload: "system-user-shell",
-            description: "a system user (nobody) starts a shell",
             expect: system_user_shell,
         },
-        Scenario {
-            name: "signals_memory_fds",
-            area: Area::Process,
+    },
+    Scenario {
+        name: "signals_memory_fds",
+        area: Area::Process,
+        description: "mmap/mprotect/munmap/brk, kill + signal delivery, special fds",
+        steps: &Legacy {
             workload: "signals-memory",
-            description: "mmap/mprotect/munmap/brk, kill + signal delivery, special fds",
             expect: signals_memory,
         },
-        Scenario {
-            name: "file_operations",
-            area: Area::File,
+    },
+    Scenario {
+        name: "file_operations",
+        area: Area::File,
+        description: "create/write/read/rename/link/symlink/chmod/mkdir/unlink under a temp dir",
+        steps: &Legacy {
             workload: "file-ops",
-            description:
-                "create/write/read/rename/link/symlink/chmod/mkdir/unlink under a temp dir",
             expect: file_ops,
         },
-        Scenario {
-            name: "write_below_binary_dir",
-            area: Area::File,
+    },
+    Scenario {
+        name: "write_below_binary_dir",
+        area: Area::File,
+        description: "a file is written below /usr/local/bin",
+        steps: &Legacy {
             workload: "binary-dir-write",
-            description: "a file is written below /usr/local/bin",
             expect: binary_dir_write,
         },
-        Scenario {
-            name: "modify_binary_dirs",
-            area: Area::File,
+    },
+    Scenario {
+        name: "modify_binary_dirs",
+        area: Area::File,
+        description: "a directory is made, renamed and removed below /usr/local/bin",
+        steps: &Legacy {
             workload: "binary-dir-modify",
-            description: "a directory is made, renamed and removed below /usr/local/bin",
             expect: binary_dir_modify,
         },
-        Scenario {
-            name: "read_sensitive_file",
-            area: Area::File,
+    },
+    Scenario {
+        name: "read_sensitive_file",
+        area: Area::File,
+        description: "/etc/shadow is opened and read",
+        steps: &Legacy {
             workload: "sensitive-read",
-            description: "/etc/shadow is opened and read",
             expect: sensitive_read,
         },
-        Scenario {
-            name: "pipes_and_dup",
-            area: Area::File,
+    },
+    Scenario {
+        name: "pipes_and_dup",
+        area: Area::File,
+        description: "a pipe is written and read; fds are duplicated",
+        steps: &Legacy {
             workload: "pipes-dup",
-            description: "a pipe is written and read; fds are duplicated",
             expect: pipes_dup,
         },
-        Scenario {
-            name: "tcp_client_server",
-            area: Area::Network,
+    },
+    Scenario {
+        name: "tcp_client_server",
+        area: Area::Network,
+        description: "TCP connect/accept/send/recv on 127.0.0.1",
+        steps: &Legacy {
             workload: "tcp",
-            description: "TCP connect/accept/send/recv on 127.0.0.1",
             expect: tcp,
         },
-        Scenario {
-            name: "udp_client_server",
-            area: Area::Network,
+    },
+    Scenario {
+        name: "udp_client_server",
+        area: Area::Network,
+        description: "UDP sendto/recvfrom on 127.0.0.1",
+        steps: &Legacy {
             workload: "udp",
-            description: "UDP sendto/recvfrom on 127.0.0.1",
             expect: udp,
         },
-        Scenario {
-            name: "unix_sockets",
-            area: Area::Network,
+    },
+    Scenario {
+        name: "unix_sockets",
+        area: Area::Network,
+        description: "an AF_UNIX socketpair and a named unix socket",
+        steps: &Legacy {
             workload: "unix",
-            description: "an AF_UNIX socketpair and a named unix socket",
             expect: unix,
         },
-        Scenario {
-            name: "drop_privileges",
-            area: Area::Privileges,
+    },
+    Scenario {
+        name: "drop_privileges",
+        area: Area::Privileges,
+        description: "root drops to nobody, then cannot read /etc/shadow",
+        steps: &Legacy {
             workload: "setuid-drop",
-            description: "root drops to nobody, then cannot read /etc/shadow",
             expect: setuid_drop,
         },
-        Scenario {
-            name: "non_root_setuid",
-            area: Area::Privileges,
+    },
+    Scenario {
+        name: "non_root_setuid",
+        area: Area::Privileges,
+        description: "a non-root user tries setuid(0) and is refused",
+        steps: &Legacy {
             workload: "setuid-nonroot",
-            description: "a non-root user tries setuid(0) and is refused",
             expect: setuid_nonroot,
         },
-        Scenario {
-            name: "container_like_process",
-            area: Area::Namespaces,
+    },
+    Scenario {
+        name: "container_like_process",
+        area: Area::Namespaces,
+        description: "new pid/mount/net/uts namespaces: pid 1 inside, mounts, hostname",
+        steps: &Legacy {
             workload: "namespaces",
-            description: "new pid/mount/net/uts namespaces: pid 1 inside, mounts, hostname",
             expect: namespaces,
         },
-    ]
-}
-
-/// The scenario of that name.
-pub fn by_name(name: &str) -> Option<Scenario> {
-    all().into_iter().find(|s| s.name == name)
-}
+    },
+];
