@@ -145,8 +145,17 @@ pub fn qa_area(area: sinspqa::scenarios::Area) {
     let Some(_live) = live_or_skip(&test) else {
         return;
     };
-    let scenarios = sinspqa::scenarios::of_area(area);
+    let mut scenarios = sinspqa::scenarios::of_area(area);
     assert!(!scenarios.is_empty(), "no scenario in area {area:?}");
+    // SINSPQA_ONLY=a,b runs only those scenarios (while writing one).
+    if let Ok(only) = std::env::var("SINSPQA_ONLY") {
+        let only: Vec<&str> = only.split(',').collect();
+        scenarios.retain(|s| only.contains(&s.name));
+        if scenarios.is_empty() {
+            eprintln!("skipped {test}: none of SINSPQA_ONLY={only:?} is in this area");
+            return;
+        }
+    }
     let opts = sinspqa::suite::RunOptions::new(env!("CARGO_BIN_EXE_sinspqa"));
     let start = Instant::now();
     let mut failed = Vec::new();
