@@ -103,6 +103,15 @@ enum Cmd {
     },
     /// Print the JSON Schema (draft 2020-12) of events, generated from libs' event table.
     Schema,
+    /// The coverage map: every current event of this libs' table, whether a scenario asserts
+    /// it and how many of its params by value (the rest marked unchecked with a reason, bounded
+    /// or missing), then the totals.
+    Coverage {
+        /// One JSON object: event_types_asserted, params_total, params_asserted, ... and an
+        /// entry per event.
+        #[arg(long)]
+        json: bool,
+    },
     /// Compare our replay of FILE with sinsp-example's, field by field, paired by evt.num.
     Crosscheck {
         /// The .scap file.
@@ -212,6 +221,15 @@ fn main() -> ExitCode {
                     ExitCode::FAILURE
                 }
             };
+        }
+        Cmd::Coverage { json } => {
+            let cov = sinspqa::coverage::compute(&sinspqa::scenarios::all());
+            if json {
+                println!("{}", serde_json::to_string_pretty(&cov).unwrap());
+            } else {
+                print!("{}", cov.render());
+            }
+            Ok(())
         }
         Cmd::Libs => {
             println!("version        {}", sinspqa::LIBS_VERSION);
@@ -479,7 +497,11 @@ fn run(a: RunArgs) -> Result<bool, Error> {
             Duration::from_secs(a.vm_timeout),
         );
     }
+    report.coverage = Some(sinspqa::coverage::compute(&scenarios));
     print!("{}", report.matrix());
+    if let Some(c) = &report.coverage {
+        println!("{}", c.summary());
+    }
     report.write(&a.out)?;
     println!(
         "reports: {}/junit.xml, {}/report.json",

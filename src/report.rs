@@ -23,6 +23,8 @@ pub struct RunReport {
     pub guests: Vec<GuestKernel>,
     /// The results.
     pub results: Vec<ScenarioResult>,
+    /// What the scenarios of the run assert of this libs' event table.
+    pub coverage: Option<crate::coverage::Coverage>,
 }
 
 /// A guest kernel of the run: as asked for (a suite alias such as `bookworm`, or an ABI) and the
