@@ -128,7 +128,11 @@ fn entry_of(m: &EventMatcher) -> Option<&'static EventInfo> {
 /// Computes the coverage map of `scenarios` over this libs' table.
 pub fn compute(scenarios: &[&'static Scenario]) -> Coverage {
     // code -> (param name -> best status), scenarios, generic call names
-    type Acc = (BTreeMap<String, ParamStatus>, BTreeSet<&'static str>, BTreeSet<String>);
+    type Acc = (
+        BTreeMap<String, ParamStatus>,
+        BTreeSet<&'static str>,
+        BTreeSet<String>,
+    );
     let mut acc: BTreeMap<u16, Acc> = BTreeMap::new();
     let mut valued_types: BTreeMap<String, bool> = BTreeMap::new();
     for s in scenarios {
@@ -161,7 +165,9 @@ pub fn compute(scenarios: &[&'static Scenario]) -> Coverage {
                     } else {
                         ParamStatus::Missing
                     };
-                    let slot = a.0.entry(p.name.to_string()).or_insert(ParamStatus::Missing);
+                    let slot =
+                        a.0.entry(p.name.to_string())
+                            .or_insert(ParamStatus::Missing);
                     if st < *slot {
                         *slot = st;
                     }

@@ -52,8 +52,12 @@ struct CaptureArgs {
     #[arg(long)]
     duration: Option<f64>,
     /// One JSON object per event per line (the shape sinsp-example -j prints).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "full_json")]
     json: bool,
+    /// Each event in full, one JSON object per line: header, every param by its event-table
+    /// name (typed) and the requested fields; every line validates against `sinspqa schema`.
+    #[arg(long)]
+    full_json: bool,
     /// Use the legacy eBPF engine with this probe object (built for the running kernel).
     #[arg(long)]
     bpf_probe: Option<PathBuf>,
@@ -298,6 +302,7 @@ fn capture(args: CaptureArgs) -> Result<(), Error> {
         count,
         duration,
         json,
+        full_json,
         bpf_probe,
         buffer_size,
     } = args;
@@ -357,7 +362,11 @@ fn capture(args: CaptureArgs) -> Result<(), Error> {
             Err(crossbeam_channel::RecvTimeoutError::Disconnected) => break,
         };
         n += 1;
-        let r = if json {
+        let r = if full_json {
+            serde_json::to_writer(&mut out, &sinspqa::schema::event_instance(&ev))
+                .map_err(std::io::Error::from)
+                .and_then(|_| writeln!(out))
+        } else if json {
             serde_json::to_writer(&mut out, &ev)
                 .map_err(std::io::Error::from)
                 .and_then(|_| writeln!(out))

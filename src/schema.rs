@@ -105,25 +105,52 @@ fn build() -> Value {
         "$id": "https://falco-libs-qa.local/schema/event.json",
         "title": format!("falcosecurity/libs {} event", crate::LIBS_VERSION),
         "type": "object",
-        "required": ["evt.code", "evt.type", "evt.dir", "params"],
+        "required": ["evt.num", "evt.code", "evt.type", "evt.dir", "params"],
         "properties": {
+            "evt.num": { "type": "integer", "minimum": 0 },
+            "evt.rawtime": { "type": "integer", "minimum": 0 },
+            "evt.cpu": { "type": "integer", "minimum": 0 },
+            "thread.tid": { "type": "integer" },
             "evt.code": { "enum": codes },
             "evt.type": { "type": "string", "minLength": 1 },
             "evt.dir": { "enum": [">", "<"] },
-            "params": { "type": "object" }
+            "params": { "type": "object" },
+            "fields": {
+                "description": "the sinsp fields the capture extracts, by name (null: no value)",
+                "type": "object",
+                "additionalProperties": { "type": ["string", "number", "boolean", "null", "array"] }
+            }
         },
+        "additionalProperties": false,
         "allOf": dispatch,
         "$defs": defs
     })
 }
 
-/// The JSON instance of an event that the schema validates.
+/// An event in full, the shape the schema validates and `sinspqa capture --full-json` prints:
+/// header (`evt.num`, `evt.rawtime`, `evt.cpu`, `thread.tid`, `evt.code`, `evt.type`,
+/// `evt.dir`), every param by its event-table name, typed (`params`), and the extracted fields
+/// (`fields`).
 pub fn event_instance(ev: &Event) -> Value {
+    let fields: Map<String, Value> = ev
+        .fields()
+        .map(|(k, v)| {
+            (
+                k.to_string(),
+                serde_json::to_value(v).unwrap_or(Value::Null),
+            )
+        })
+        .collect();
     json!({
+        "evt.num": ev.num,
+        "evt.rawtime": ev.ts,
+        "evt.cpu": ev.cpu,
+        "thread.tid": ev.tid,
         "evt.code": ev.code,
         "evt.type": ev.name,
         "evt.dir": match ev.direction { Direction::Enter => ">", Direction::Exit => "<" },
         "params": ev.params_json(),
+        "fields": fields,
     })
 }
 

@@ -74,3 +74,48 @@ fn misused_options_are_usage_errors() {
         assert!(!err.contains("libs error"), "{args:?}: {err}");
     }
 }
+
+/// `sinspqa capture -r F --full-json` prints every event in full, and every line validates
+/// against the schema `sinspqa schema` prints for the same libs (checked with a validator
+/// compiled here from that output, not with the library's own).
+#[test]
+fn full_json_lines_validate_against_the_printed_schema() {
+    let exe = env!("CARGO_BIN_EXE_sinspqa");
+    let schema = Command::new(exe).arg("schema").output().unwrap();
+    assert!(schema.status.success());
+    let schema: serde_json::Value = serde_json::from_slice(&schema.stdout).unwrap();
+    let v = jsonschema::draft202012::new(&schema).expect("the printed schema compiles");
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    for f in ["file_operations.scap", "tcp_client_server.scap"] {
+        let out = Command::new(exe)
+            .args(["capture", "--full-json", "-r"])
+            .arg(fixtures.join(f))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{f}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8_lossy(&out.stdout);
+        let mut n = 0;
+        let mut with_params = 0;
+        for line in text.lines() {
+            let ev: serde_json::Value =
+                serde_json::from_str(line).unwrap_or_else(|e| panic!("{f}: {e}: {line}"));
+            let errs: Vec<String> = v.iter_errors(&ev).map(|e| e.to_string()).collect();
+            assert!(errs.is_empty(), "{f}: {line}\n{}", errs.join("\n"));
+            for k in [
+                "evt.num", "evt.code", "evt.type", "evt.dir", "params", "fields",
+            ] {
+                assert!(ev.get(k).is_some(), "{f}: no {k} in {line}");
+            }
+            with_params += usize::from(!ev["params"].as_object().unwrap().is_empty());
+            n += 1;
+        }
+        assert!(
+            n > 50 && with_params > n / 2,
+            "{f}: {n} lines, {with_params} with params"
+        );
+    }
+}
