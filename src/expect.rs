@@ -832,6 +832,12 @@ impl Expectation {
         finish(&states, events.len() as u64, start.elapsed(), true)
     }
 
+    /// Whether some check says an event must not appear (then a live run waits a little after
+    /// the positive checks hold).
+    pub fn has_absence_checks(&self) -> bool {
+        self.checks.iter().any(|c| c.mode == Mode::NoneOf)
+    }
+
     /// Consumes events from `rx` until every positive check holds (then, to catch events that
     /// must not appear, keeps consuming for `settle`), or until `timeout`, or until the channel
     /// disconnects. Every event consumed is also passed to `on_event` (to validate or record it).
@@ -840,6 +846,19 @@ impl Expectation {
         rx: &crate::capture::Events,
         timeout: Duration,
         settle: Duration,
+        on_event: impl FnMut(&Event),
+    ) -> Result<Outcome, Failure> {
+        self.run_filtered(rx, timeout, settle, |_| true, on_event)
+    }
+
+    /// [`Expectation::run`] on the events `keep` accepts (the others are consumed and dropped:
+    /// a capture shared by several scenarios run one after the other).
+    pub fn run_filtered(
+        &self,
+        rx: &crate::capture::Events,
+        timeout: Duration,
+        settle: Duration,
+        mut keep: impl FnMut(&Event) -> bool,
         mut on_event: impl FnMut(&Event),
     ) -> Result<Outcome, Failure> {
         let start = Instant::now();
@@ -856,6 +875,9 @@ impl Expectation {
             }
             match rx.recv_timeout(until - now) {
                 Ok(ev) => {
+                    if !keep(&ev) {
+                        continue;
+                    }
                     seen += 1;
                     on_event(&ev);
                     states.iter_mut().for_each(|s| s.feed(&ev));

@@ -420,7 +420,7 @@ struct RunArgs {
 /// The main job. Returns whether everything that ran passed.
 fn run(a: RunArgs) -> Result<bool, Error> {
     use sinspqa::report::RunReport;
-    use sinspqa::suite::{run_scenario, RunOptions};
+    use sinspqa::suite::{run_scenarios, RunOptions};
 
     let exe = std::env::current_exe()?;
     let mut opts = RunOptions::new(exe.clone());
@@ -479,20 +479,40 @@ fn run(a: RunArgs) -> Result<bool, Error> {
             }
             Err(e) => eprintln!("engine {}: skipped ({e})", engine.name()),
         }
-        for s in &scenarios {
-            let (live, replay) = run_scenario(s, engine, &opts);
-            if !matches!(live.status, sinspqa::suite::Status::Skipped(_)) {
-                eprintln!(
-                    "{:<28} {:<12} {:>4} ({:.1} s)   replay {}",
-                    s.name,
-                    engine.name(),
-                    live.status.short(),
-                    live.seconds,
-                    replay.status.short()
-                );
+        let start = Instant::now();
+        let mut ran = 0;
+        // One capture per area: a live engine costs more to open than most scenarios take.
+        for area in sinspqa::scenarios::Area::ALL {
+            let group: Vec<_> = scenarios
+                .iter()
+                .copied()
+                .filter(|s| s.area == *area)
+                .collect();
+            if group.is_empty() {
+                continue;
             }
-            report.push(live);
-            report.push(replay);
+            for (s, (live, replay)) in group.iter().zip(run_scenarios(&group, engine, &opts)) {
+                if !matches!(live.status, sinspqa::suite::Status::Skipped(_)) {
+                    ran += 1;
+                    eprintln!(
+                        "{:<28} {:<12} {:>4} ({:.1} s)   replay {}",
+                        s.name,
+                        engine.name(),
+                        live.status.short(),
+                        live.seconds,
+                        replay.status.short()
+                    );
+                }
+                report.push(live);
+                report.push(replay);
+            }
+        }
+        if ran > 0 {
+            eprintln!(
+                "{}: {ran} scenarios live + replay in {:.1} s",
+                engine.name(),
+                start.elapsed().as_secs_f64()
+            );
         }
     }
     for k in &a.kernels {

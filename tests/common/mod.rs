@@ -159,9 +159,9 @@ pub fn qa_area(area: sinspqa::scenarios::Area) {
     let opts = sinspqa::suite::RunOptions::new(env!("CARGO_BIN_EXE_sinspqa"));
     let start = Instant::now();
     let mut failed = Vec::new();
-    for s in &scenarios {
-        let (live, replay) = sinspqa::suite::run_scenario(s, &Engine::ModernBpf, &opts);
-        for r in [&live, &replay] {
+    let results = sinspqa::suite::run_scenarios(&scenarios, &Engine::ModernBpf, &opts);
+    for (live, replay) in &results {
+        for r in [live, replay] {
             eprintln!(
                 "{} on {}: {} ({} events checked, {} validated, {:.1} s)",
                 r.scenario,
