@@ -679,3 +679,82 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod props {
+    //! Property tests: any events through a batch and back, on both hand-over paths.
+    use super::*;
+    use crate::event::{encode_event, event_table, ParamValue};
+    use proptest::prelude::*;
+
+    fn read_x() -> u16 {
+        event_table()
+            .iter()
+            .position(|e| e.name == "read" && e.direction == Direction::Exit)
+            .unwrap() as u16
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 200, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// Events of any payload and field text, any count (beyond the batch's capacity hint),
+        /// come out of the batch and out of its streamed copy exactly as they went in.
+        #[test]
+        fn any_events_round_trip(
+            evs in proptest::collection::vec(
+                (any::<i64>(), proptest::collection::vec(any::<u8>(), 0..300), ".{0,80}", any::<i64>()),
+                1..40,
+            ),
+            cap in 1usize..8,
+        ) {
+            let names: FieldNames = Arc::from(["a", "b"].map(String::from).to_vec());
+            let mut b = Batch::with_capacity(names, cap);
+            let code = read_x();
+            let encs: Vec<Vec<u8>> = evs
+                .iter()
+                .enumerate()
+                .map(|(i, (res, data, _, _))| {
+                    encode_event(code, 1000 + i as u64, 42, &[&res.to_le_bytes(), data])
+                })
+                .collect();
+            for (i, ((_, _, text, n), enc)) in evs.iter().zip(&encs).enumerate() {
+                let vals = [
+                    sys::sq_value { kind: sys::SQ_V_I64, i: *n, ..Default::default() },
+                    sys::sq_value {
+                        kind: sys::SQ_V_STR,
+                        len: text.len() as u32,
+                        s: text.as_ptr() as *const _,
+                        ..Default::default()
+                    },
+                ];
+                let raw = sys::sq_event {
+                    num: i as u64,
+                    ts: 1000 + i as u64,
+                    tid: 42,
+                    type_: code,
+                    dir: 1,
+                    category: 7,
+                    raw: enc.as_ptr(),
+                    raw_len: enc.len() as u32,
+                    nfields: vals.len() as u32,
+                    fields: vals.as_ptr(),
+                    ..Default::default()
+                };
+                b.push(&raw, "read");
+            }
+            let mut copy = b.streamed_copy();
+            prop_assert_eq!(copy.len(), evs.len());
+            for (i, (res, data, text, n)) in evs.iter().enumerate() {
+                let (e, f) = (b.take().unwrap(), copy.take().unwrap());
+                prop_assert_eq!(e.num, i as u64);
+                prop_assert_eq!(e.param("res"), Some(&ParamValue::Int(*res)));
+                let want = if data.is_empty() { ParamValue::Empty } else { ParamValue::Bytes(data.clone()) };
+                prop_assert_eq!(e.param("data"), Some(&want));
+                prop_assert_eq!(e.field_i64("a"), Some(*n));
+                prop_assert_eq!(e.field_str("b"), Some(text.as_str()));
+                prop_assert_eq!(format!("{e:?}"), format!("{f:?}"));
+            }
+            prop_assert!(b.take().is_none() && copy.take().is_none());
+        }
+    }
+}

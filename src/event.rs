@@ -861,3 +861,51 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod props {
+    //! Property tests of the param decoder: never panics, never reads past the event.
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2000, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// Arbitrary bytes under any event code (known or not): the decoder returns at most the
+        /// params the header claims whose bytes are all there, and never panics.
+        #[test]
+        fn the_decoder_takes_any_bytes(code in 0u16..600, raw in proptest::collection::vec(any::<u8>(), 0..400)) {
+            let ps = decode_raw_params(code, &raw);
+            if raw.len() >= EVT_HDR_LEN {
+                let n = u32::from_le_bytes(raw[22..26].try_into().unwrap()) as usize;
+                prop_assert!(ps.len() <= n);
+            } else {
+                prop_assert!(ps.is_empty());
+            }
+        }
+
+        /// A well-formed event of any code with params of any bytes decodes to as many params,
+        /// each named by the table; a header claiming more params than its bytes hold gives the
+        /// params that are whole.
+        #[test]
+        fn well_formed_events_decode_whole(
+            code in 0u16..400,
+            params in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..64), 0..8),
+            cut in 0usize..64,
+        ) {
+            let code = code % event_table().len() as u16;
+            // Large-payload events have 32-bit lengths (the encoder writes 16-bit ones).
+            prop_assume!(event_table()[code as usize].flags & sys::EF_LARGE_PAYLOAD == 0);
+            let slices: Vec<&[u8]> = params.iter().map(|p| p.as_slice()).collect();
+            let enc = encode_event(code, 1, 2, &slices);
+            let ps = decode_raw_params(code, &enc);
+            prop_assert_eq!(ps.len(), params.len());
+            let info = &event_table()[code as usize];
+            for (j, p) in ps.iter().enumerate() {
+                prop_assert_eq!(p.name, info.params.get(j).map_or("?", |i| i.name));
+            }
+            let short = &enc[..enc.len().saturating_sub(cut)];
+            prop_assert!(decode_raw_params(code, short).len() <= params.len());
+        }
+    }
+}

@@ -1139,3 +1139,119 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod props {
+    //! Property tests of the check semantics against a reference model.
+    use super::*;
+    use crate::event::{Direction, FieldValue, Param, ParamValue};
+    use proptest::prelude::*;
+    use std::sync::Arc;
+
+    const TYPES: [&str; 3] = ["openat", "read", "close"];
+
+    /// Events from (type index, pid, res) triples.
+    fn events(spec: &[(usize, i64, i64)]) -> Vec<Event> {
+        spec.iter()
+            .enumerate()
+            .map(|(i, &(t, pid, res))| Event {
+                num: i as u64 + 1,
+                ts: 0,
+                tid: pid,
+                cpu: 0,
+                code: 0,
+                name: TYPES[t],
+                direction: Direction::Exit,
+                category: 0,
+                is_main_thread: true,
+                params: vec![Param {
+                    name: "res",
+                    ptype: sinsp_sys::PT_ERRNO,
+                    value: ParamValue::Int(res),
+                }],
+                field_names: Arc::from(vec!["proc.pid".to_string()]),
+                field_values: vec![FieldValue::I64(pid)],
+            })
+            .collect()
+    }
+
+    /// A matcher from (type index, pid or any, res or any).
+    fn matcher(&(t, pid, res): &(usize, Option<i64>, Option<i64>)) -> EventMatcher {
+        let mut m = event(format!("m{t}")).ty(TYPES[t]);
+        if let Some(p) = pid {
+            m = m.field("proc.pid", eq(p));
+        }
+        if let Some(r) = res {
+            m = m.param("res", eq(r));
+        }
+        m
+    }
+
+    fn model_matches(m: &(usize, Option<i64>, Option<i64>), e: &(usize, i64, i64)) -> bool {
+        m.0 == e.0 && m.1.is_none_or(|p| p == e.1) && m.2.is_none_or(|r| r == e.2)
+    }
+
+    fn spec() -> impl Strategy<Value = Vec<(usize, i64, i64)>> {
+        proptest::collection::vec((0usize..3, 1i64..3, -1i64..2), 0..30)
+    }
+    fn matchers() -> impl Strategy<Value = Vec<(usize, Option<i64>, Option<i64>)>> {
+        proptest::collection::vec(
+            (
+                0usize..3,
+                proptest::option::of(1i64..3),
+                proptest::option::of(-1i64..2),
+            ),
+            1..5,
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 500, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// sequence holds iff the matchers match events in order (greedy earliest match).
+        #[test]
+        fn sequence_is_an_ordered_subsequence(evs in spec(), ms in matchers()) {
+            let mut next = 0;
+            for e in &evs {
+                if next < ms.len() && model_matches(&ms[next], e) {
+                    next += 1;
+                }
+            }
+            let want = next == ms.len();
+            let exp = Expectation::new(vec![sequence(ms.iter().map(matcher))]);
+            prop_assert_eq!(exp.check_events(&events(&evs)).is_ok(), want);
+        }
+
+        /// all_of holds iff each matcher matches some event, whatever the order.
+        #[test]
+        fn all_of_is_each_somewhere(evs in spec(), ms in matchers()) {
+            let want = ms.iter().all(|m| evs.iter().any(|e| model_matches(m, e)));
+            let exp = Expectation::new(vec![all_of(ms.iter().map(matcher))]);
+            prop_assert_eq!(exp.check_events(&events(&evs)).is_ok(), want);
+        }
+
+        /// none_of holds iff no event matches any matcher; its failure names the offenders.
+        #[test]
+        fn none_of_is_no_event_matching(evs in spec(), ms in matchers()) {
+            let want = !ms.iter().any(|m| evs.iter().any(|e| model_matches(m, e)));
+            let exp = Expectation::new(vec![none_of(ms.iter().map(matcher))]);
+            let got = exp.check_events(&events(&evs));
+            prop_assert_eq!(got.is_ok(), want);
+        }
+
+        /// Checks of one expectation are independent: all hold iff each holds alone.
+        #[test]
+        fn checks_combine_by_and(evs in spec(), a in matchers(), b in matchers()) {
+            let evs = events(&evs);
+            let one = Expectation::new(vec![sequence(a.iter().map(matcher))]).check_events(&evs).is_ok();
+            let two = Expectation::new(vec![none_of(b.iter().map(matcher))]).check_events(&evs).is_ok();
+            let both = Expectation::new(vec![
+                sequence(a.iter().map(matcher)),
+                none_of(b.iter().map(matcher)),
+            ])
+            .check_events(&evs)
+            .is_ok();
+            prop_assert_eq!(both, one && two);
+        }
+    }
+}
