@@ -93,7 +93,7 @@ fn a_fresh_recording_of_every_scenario_agrees_with_sinsp_example() {
     let mut opts = sinspqa::suite::RunOptions::new(env!("CARGO_BIN_EXE_sinspqa"));
     opts.record_to = Some(dir.path().to_path_buf());
     for s in sinspqa::scenarios::all() {
-        let (live, _replay) = sinspqa::suite::run_scenario(&s, &sinspqa::Engine::ModernBpf, &opts);
+        let (live, _replay) = sinspqa::suite::run_scenario(s, &sinspqa::Engine::ModernBpf, &opts);
         assert_eq!(
             live.status,
             sinspqa::suite::Status::Pass,
