@@ -27,6 +27,7 @@ pub mod error;
 pub mod event;
 pub mod expect;
 mod ffi;
+pub mod guard;
 pub mod known;
 pub mod report;
 pub mod scenarios;

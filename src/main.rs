@@ -150,6 +150,11 @@ fn main() -> ExitCode {
         quiet_on_closed_pipe();
     }
     let r = match cli.cmd {
+        Cmd::Capture(args)
+            if args.read.is_some() && std::env::var_os(sinspqa::guard::GUARDED_ENV).is_none() =>
+        {
+            return guarded_replay(args.read.as_deref().expect("read"));
+        }
         Cmd::Capture(args) => capture(args),
         Cmd::Workload { name, dir } => {
             return match sinspqa::workload::run_child(&name, &dir) {
@@ -284,6 +289,53 @@ fn usage(subcommand: &str, kind: ErrorKind, message: &str) -> ! {
 /// Output to a closed pipe (`sinspqa schema | head -1`) ends the process quietly with the usual
 /// status (killed by SIGPIPE), as for any Unix filter, instead of a panic in `println!`. Not for the
 /// main job and the workloads: they own children, VMs and sockets and handle EPIPE themselves.
+/// `capture -r FILE`: the replay runs in a guarded child (this binary again, same arguments) so
+/// that libsinsp dying on a hostile file is reported (status 3, the file kept among the
+/// findings) rather than killing us; a crash in our own code, or one no frame explains, is
+/// status 4.
+fn guarded_replay(file: &std::path::Path) -> ExitCode {
+    let exe = match std::env::current_exe() {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("sinspqa: cannot find this binary to run the replay: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut cmd = std::process::Command::new(exe);
+    cmd.args(std::env::args_os().skip(1));
+    match sinspqa::guard::run_guarded(cmd) {
+        Ok(sinspqa::guard::Guarded::Exited(code)) => ExitCode::from(code.clamp(0, 255) as u8),
+        Ok(sinspqa::guard::Guarded::Crashed(c)) => {
+            if c.signal == libc::SIGPIPE {
+                // The reader went away: end as a filter does.
+                // SAFETY: restoring SIGPIPE's default action and raising it on ourselves.
+                unsafe {
+                    libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+                    libc::raise(libc::SIGPIPE);
+                }
+                return ExitCode::FAILURE;
+            }
+            eprintln!("sinspqa: {}", c.report(file));
+            let dir = sinspqa::guard::findings_dir();
+            if let Some(name) = file.file_name() {
+                if std::fs::create_dir_all(&dir).is_ok()
+                    && std::fs::copy(file, dir.join(name)).is_ok()
+                {
+                    eprintln!("sinspqa: kept in {}", dir.join(name).display());
+                }
+            }
+            ExitCode::from(match c.culprit {
+                sinspqa::guard::Culprit::Libs => 3,
+                _ => 4,
+            })
+        }
+        Err(e) => {
+            eprintln!("sinspqa: cannot run the replay: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 fn quiet_on_closed_pipe() {
     // SAFETY: signal(2) with a valid signal number and SIG_DFL; no handler runs Rust code. Called
     // at the start of main, before any thread is started.
@@ -336,6 +388,8 @@ fn capture(args: CaptureArgs) -> Result<(), Error> {
     if let Some(n) = buffer_size {
         b = b.buffer_size(n);
     }
+    // Before the capture thread starts: a crash there is reported with its frames.
+    let progress = sinspqa::guard::Progress::child();
     let cap = b.open()?;
     let limit = duration
         .map(Duration::from_secs_f64)
@@ -362,6 +416,9 @@ fn capture(args: CaptureArgs) -> Result<(), Error> {
             Err(crossbeam_channel::RecvTimeoutError::Disconnected) => break,
         };
         n += 1;
+        if let Some(p) = &progress {
+            p.handed_out(ev.num);
+        }
         let r = if full_json {
             serde_json::to_writer(&mut out, &sinspqa::schema::event_instance(&ev))
                 .map_err(std::io::Error::from)
@@ -390,7 +447,7 @@ fn capture(args: CaptureArgs) -> Result<(), Error> {
         stats.kernel_drops,
         if stats.corrupt_events > 0 {
             format!(
-                ", {} corrupt (header length past their params; cut to them)",
+                ", {} corrupt (header and param lengths disagree; read only as far as both go)",
                 stats.corrupt_events
             )
         } else {

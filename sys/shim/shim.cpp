@@ -38,6 +38,7 @@ struct sq_inspector {
 	std::unique_ptr<sinsp_dumper> dumper;
 	Json::FastWriter writer;
 	uint64_t corrupt_events = 0;  // events whose header's len disagrees with their params (see event_extent)
+	uint32_t cur_extent = 0;      // event_extent of the event being extracted: no param is read past it
 	std::string open_log;  // libs' log lines while the last sq_open_* ran (see sq_open_log)
 	bool opened = false;
 	bool started = false;
@@ -778,6 +779,22 @@ void render_args(sq_inspector* h, sinsp_evt* ev, sq_value& val) {
 			out.put(info->params[j].name, param_name_len(t, j, info->params[j].name));
 			out.put('=');
 			size_t at = out.size(), vlen = 0;
+			// A param that libsinsp located past the event's bytes (its lengths claim more than
+			// the event holds: a corrupt event) is not read, by us or by libsinsp's rendering.
+			const sinsp_evt_param* pj = ev->get_param(j);
+			const char* lo = (const char*)ev->get_scap_evt();
+			const char* d = pdata(pj);
+			const uint32_t l = plen(pj);
+			if(l != 0 && (d < lo || d > lo + h->cur_extent ||
+			              (size_t)(lo + h->cur_extent - d) < (size_t)l)) {
+				if(pending) {
+					store_paramstr(ev, out.data() + pend_at, pend_len);
+					pending = false;
+				}
+				out.put("<corrupt>", 9);
+				out.put(' ');
+				continue;
+			}
 			render_outcome r = render_param(ev, j, bfmt, out, &vlen);
 			if(r == R_SCRATCH) {
 				pend_at = at;
@@ -1332,6 +1349,7 @@ int32_t sq_next(sq_inspector* h, sq_event* out, sq_error* err) {
 		const scap_evt* se = ev->get_scap_evt();
 		out->raw = (const uint8_t*)se;
 		out->raw_len = event_extent(se);
+		h->cur_extent = out->raw_len;
 		if(out->raw_len != se->len) {
 			h->corrupt_events++;
 		}
