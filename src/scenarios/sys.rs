@@ -553,6 +553,8 @@ pub struct KeysFacts {
     pub map_fd: i64,
     /// bpf(BPF_MAP_CREATE) of an array of 0 entries (-EINVAL).
     pub bpf_bad: i64,
+    /// bpf of command -1 (-EINVAL).
+    pub bpf_bad_cmd: i64,
     /// init_module of an image that is no module (-ENOEXEC; -ENOSYS where the kernel has no
     /// module support).
     pub init_module_bad: i64,
@@ -600,6 +602,7 @@ fn keys_act(dir: &Path) -> Result<KeysFacts, String> {
         std::mem::size_of_val(&bad)
     )?;
     sys!("close the map", libc::SYS_close, f.map_fd)?;
+    f.bpf_bad_cmd = sys_fail!("bpf of command -1", libc::SYS_bpf, -1, 0usize, 0)?;
 
     f.init_module_bad = sys_fail!(
         "init_module",
@@ -666,6 +669,11 @@ fn keys_expect(f: &KeysFacts, pid: i64) -> Expectation {
         syscall("bpf of a map of 0 entries fails", "bpf", pid)
             .param("fd", eq(f.bpf_bad))
             .flags("cmd", &["BPF_MAP_CREATE"]),
+        syscall("bpf of command -1 fails", "bpf", pid)
+            .param("fd", eq(f.bpf_bad_cmd))
+            // the raw command: PT_INT64 in the enter event of libs 0.20 (-1), PT_ENUMFLAGS32 in
+            // the exit event (its u32 value, as libs' bpfX_invalid_cmd asserts)
+            .param("cmd", one_of([-1i64, u32::MAX as i64])),
         syscall(
             "init_module of an image that is no module fails",
             "init_module",
