@@ -401,6 +401,8 @@ pub struct SemFacts {
     pub semget_bad: i64,
     /// semop on semid -1 (-EINVAL).
     pub semop_bad: i64,
+    /// semop of one operation claiming (size_t)-1 (-E2BIG).
+    pub semop_nsops_bad: i64,
     /// semctl GETVAL of semaphore 0 (its value).
     pub getval: i64,
     /// semctl SETVAL on semid -1 (-EINVAL).
@@ -439,6 +441,14 @@ fn sem_act(_dir: &Path) -> Result<SemFacts, String> {
     ];
     sys!("semop", libc::SYS_semop, f.semid, ops.as_ptr(), 2usize)?;
     f.semop_bad = sys_fail!("semop semid -1", libc::SYS_semop, -1, ops.as_ptr(), 1usize)?;
+    // the drivers must not read operations past the one there (libs' semopX_wrong_nops)
+    f.semop_nsops_bad = sys_fail!(
+        "semop of (size_t)-1 operations",
+        libc::SYS_semop,
+        f.semid,
+        ops.as_ptr(),
+        usize::MAX
+    )?;
     sys!(
         "semctl SETVAL",
         libc::SYS_semctl,
@@ -505,6 +515,18 @@ fn sem_expect(f: &SemFacts, pid: i64) -> Expectation {
             .param("sem_num_1", eq(0))
             .param("sem_op_1", eq(0))
             .param("sem_flg_1", eq(0)),
+        semop(
+            "semop of (size_t)-1 operations fails",
+            f.semop_nsops_bad,
+            f.semid,
+        )
+        .param("nsops", eq(u32::MAX))
+        .param("sem_num_0", eq(0))
+        .param("sem_op_0", eq(0))
+        .param("sem_flg_0", eq(0))
+        .param("sem_num_1", eq(0))
+        .param("sem_op_1", eq(0))
+        .param("sem_flg_1", eq(0)),
         semctl("semctl SETVAL 5")
             .param("res", eq(0))
             .param("semid", eq(f.semid))
