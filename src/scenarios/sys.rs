@@ -403,7 +403,7 @@ pub struct SemFacts {
     pub semop_bad: i64,
     /// semop of one operation claiming (size_t)-1 (-E2BIG).
     pub semop_nsops_bad: i64,
-    /// semctl GETVAL of semaphore 0 (its value).
+    /// semctl GETVAL of semaphore 1 (its value).
     pub getval: i64,
     /// semctl SETVAL on semid -1 (-EINVAL).
     pub semctl_bad: i64,
@@ -564,7 +564,7 @@ fn dyn_i64(v: i64) -> Pred {
     eq(serde_json::to_value(b).unwrap_or_default())
 }
 
-/// What `keys_and_bpf` did.
+/// What `keys_bpf_modules` did.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct KeysFacts {
     /// keyctl(KEYCTL_GET_KEYRING_ID, KEY_SPEC_USER_KEYRING): the keyring's serial.
@@ -663,7 +663,8 @@ fn keys_act(dir: &Path) -> Result<KeysFacts, String> {
 
 fn keys_expect(f: &KeysFacts, pid: i64) -> Expectation {
     let keyctl = |name: &str, res: i64| {
-        // keyctl has no event of its own up to libs 0.2x: there it is the generic event
+        // keyctl has no event of its own in libs 0.20.0 (0.25.4 has one): there it is the
+        // generic event
         syscall(name, "keyctl", pid)
             .param("res", eq(res))
             .param("ID", eq(ppm_sc::KEYCTL))
@@ -912,7 +913,7 @@ fn mount_expect(f: &MountFacts, pid: i64) -> Expectation {
 /// What `time_and_cpu` did.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct TimeFacts {
-    /// nanosleep of 1 µs with tv_nsec = 10^9 (-EINVAL).
+    /// nanosleep with tv_nsec = 10^9 (-EINVAL).
     pub nanosleep_bad: i64,
     /// The futex word's address.
     pub word: i64,
