@@ -310,6 +310,20 @@ pub struct InetFacts {
     pub acc: i64,
     /// getsockopt(acc, SO_RCVBUF).
     pub rcvbuf: i32,
+    /// A second client, accepted with accept(2) into an address buffer.
+    pub cli2: i64,
+    /// Port of `cli2`.
+    pub cli2_port: u16,
+    /// The socket accept(2) returned.
+    pub acc2: i64,
+    /// A UDP socket connected to a port nobody listens on.
+    pub u3: i64,
+    /// Port of `u3`.
+    pub u3_port: u16,
+    /// The closed port `u3` is connected to.
+    pub closed_port: u16,
+    /// getsockopt(u3, SO_ERROR) after the ICMP port unreachable (ECONNREFUSED).
+    pub u3_err: i32,
     /// Two bound UDP sockets and their ports.
     pub u1: i64,
     /// Port of `u1`.
@@ -372,6 +386,47 @@ fn inet_act(v6: bool) -> Result<InetFacts, String> {
         return Err("recvmsg: not world".into());
     }
     sys!("shutdown", libc::SYS_shutdown, cli, libc::SHUT_WR)?;
+    let cli2 = sys!("socket", libc::SYS_socket, af, libc::SOCK_STREAM, 0)?;
+    sys!("connect", libc::SYS_connect, cli2, to.ptr(), to.len)?;
+    let cli2_port = local_port(cli2)?;
+    let mut peer2 = Sa::zeroed();
+    let acc2 = sys!(
+        "accept",
+        libc::SYS_accept,
+        srv,
+        peer2.mut_ptr(),
+        &mut peer2.len as *mut libc::socklen_t
+    )?;
+    if peer2.port() != cli2_port {
+        return Err(format!("accept: peer port {} != {cli2_port}", peer2.port()));
+    }
+
+    // A UDP socket connected to a closed port: the ICMP port unreachable sets SO_ERROR.
+    let t = sys!("socket", libc::SYS_socket, af, libc::SOCK_DGRAM, 0)?;
+    sys!("bind", libc::SYS_bind, t, a.ptr(), a.len)?;
+    let closed_port = local_port(t)?;
+    sys!("close", libc::SYS_close, t)?;
+    let u3 = sys!("socket", libc::SYS_socket, af, libc::SOCK_DGRAM, 0)?;
+    let closed = Sa::lo(v6, closed_port);
+    sys!("connect", libc::SYS_connect, u3, closed.ptr(), closed.len)?;
+    let u3_port = local_port(u3)?;
+    sendto(u3, PING, None)?;
+    let mut pfd = libc::pollfd {
+        fd: u3 as i32,
+        events: 0,
+        revents: 0,
+    };
+    sys!(
+        "poll",
+        libc::SYS_poll,
+        &mut pfd as *mut libc::pollfd,
+        1,
+        1000
+    )?;
+    let u3_err = get_int_opt(u3, libc::SO_ERROR)?;
+    if u3_err != libc::ECONNREFUSED {
+        return Err(format!("SO_ERROR after port unreachable: {u3_err}"));
+    }
 
     let u1 = sys!("socket", libc::SYS_socket, af, libc::SOCK_DGRAM, 0)?;
     sys!("bind", libc::SYS_bind, u1, a.ptr(), a.len)?;
@@ -389,7 +444,7 @@ fn inet_act(v6: bool) -> Result<InetFacts, String> {
     if got != [MM1.to_vec(), MM2.to_vec()] {
         return Err(format!("recvmmsg got {got:?}"));
     }
-    for fd in [srv, cli, acc, u1, u2] {
+    for fd in [srv, cli, acc, cli2, acc2, u3, u1, u2] {
         sys!("close", libc::SYS_close, fd)?;
     }
     Ok(InetFacts {
@@ -400,6 +455,13 @@ fn inet_act(v6: bool) -> Result<InetFacts, String> {
         cli_port,
         acc,
         rcvbuf,
+        cli2,
+        cli2_port,
+        acc2,
+        u3,
+        u3_port,
+        closed_port,
+        u3_err,
         u1,
         u1_port,
         u2,
@@ -434,6 +496,9 @@ fn inet_expect(f: &InetFacts, pid: i64) -> Expectation {
     let cli = ep(ip, f.cli_port);
     let u1 = ep(ip, f.u1_port);
     let u2 = ep(ip, f.u2_port);
+    let cli2 = ep(ip, f.cli2_port);
+    let u3 = ep(ip, f.u3_port);
+    let closed = ep(ip, f.closed_port);
     let fd_name = if f.v6 {
         format!("::1:{}->::1:{}", f.cli_port, f.srv_port)
     } else {
@@ -553,6 +618,59 @@ fn inet_expect(f: &InetFacts, pid: i64) -> Expectation {
             .param("res", eq(0))
             .param("fd", eq(f.cli))
             .flags("how", &["SHUT_WR"]),
+        syscall("a second client socket", "socket", pid)
+            .param("fd", eq(f.cli2))
+            .flags("domain", &[af])
+            .param("type", eq(libc::SOCK_STREAM))
+            .param("proto", eq(0))
+            .param("flags", eq(0)),
+        syscall("the second client connects", "connect", pid)
+            .param("res", eq(0))
+            .param("fd", eq(f.cli2))
+            .param("addr", eq(srv.clone()))
+            .param("tuple", eq(tuple(cli2.clone(), srv.clone())))
+            .field("fd.cport", eq(f.cli2_port)),
+        syscall("accept it into an address buffer", "accept", pid)
+            .param("fd", eq(f.acc2))
+            .param("tuple", eq(tuple(cli2, srv.clone())))
+            .param("queuepct", eq(0))
+            .param("queuelen", eq(0))
+            .param("queuemax", eq(BACKLOG))
+            .field("fd.num", eq(f.acc2))
+            .field("fd.typechar", eq(tc))
+            .field("fd.l4proto", eq("tcp"))
+            .field("fd.cip", eq(ip))
+            .field("fd.cport", eq(f.cli2_port))
+            .field("fd.sip", eq(ip))
+            .field("fd.sport", eq(f.srv_port)),
+        syscall("connect a UDP socket to a closed port", "connect", pid)
+            .param("res", eq(0))
+            .param("fd", eq(f.u3))
+            .param("addr", eq(closed.clone()))
+            .param("tuple", eq(tuple(u3.clone(), closed.clone())))
+            .field("fd.l4proto", eq("udp"))
+            .field("fd.typechar", eq(tc))
+            .field("fd.cport", eq(f.u3_port))
+            .field("fd.sport", eq(f.closed_port)),
+        syscall("send on it (NULL address)", "sendto", pid)
+            .param("res", eq(PING.len()))
+            .param("fd", eq(f.u3))
+            .param("size", eq(PING.len()))
+            .param("data", eq(PING.to_vec()))
+            .param("tuple", eq(tuple(u3, closed))),
+        syscall("SO_ERROR says ECONNREFUSED", "getsockopt", pid)
+            .param("res", eq(0))
+            .param("fd", eq(f.u3))
+            .flags("level", &["SOL_SOCKET"])
+            .flags("optname", &["SO_ERROR"])
+            .param(
+                "val",
+                eq(sockopt_val(
+                    SOCKOPT_IDX_ERRNO,
+                    &(-(f.u3_err as i64)).to_le_bytes(),
+                )),
+            )
+            .param("optlen", eq(4)),
         syscall("a UDP socket", "socket", pid)
             .param("fd", eq(f.u1))
             .flags("domain", &[af])
@@ -625,6 +743,10 @@ pub struct UnixFacts {
     pub cli: i64,
     /// The accepted socket.
     pub acc: i64,
+    /// A second client.
+    pub cli2: i64,
+    /// It, accepted with accept4(2).
+    pub acc2: i64,
     /// The bound datagram socket's path.
     pub dpath: String,
     /// The bound datagram socket.
@@ -673,6 +795,22 @@ fn unix_act(dir: &Path) -> Result<UnixFacts, String> {
         srv,
         std::ptr::null::<libc::sockaddr>(),
         std::ptr::null::<libc::socklen_t>()
+    )?;
+    let cli2 = sys!(
+        "socket",
+        libc::SYS_socket,
+        libc::AF_UNIX,
+        libc::SOCK_STREAM,
+        0
+    )?;
+    sys!("connect", libc::SYS_connect, cli2, a.ptr(), a.len)?;
+    let acc2 = sys!(
+        "accept4",
+        libc::SYS_accept4,
+        srv,
+        std::ptr::null::<libc::sockaddr>(),
+        std::ptr::null::<libc::socklen_t>(),
+        libc::SOCK_CLOEXEC
     )?;
     let mut n = Sa::zeroed();
     sys!(
@@ -724,7 +862,7 @@ fn unix_act(dir: &Path) -> Result<UnixFacts, String> {
     if recvmsg(d1)? != WORLD {
         return Err("recvmsg: not world".into());
     }
-    for fd in [sp[0], sp[1], srv, cli, acc, d1, d2] {
+    for fd in [sp[0], sp[1], srv, cli, acc, cli2, acc2, d1, d2] {
         sys!("close", libc::SYS_close, fd)?;
     }
     Ok(UnixFacts {
@@ -733,6 +871,8 @@ fn unix_act(dir: &Path) -> Result<UnixFacts, String> {
         srv,
         cli,
         acc,
+        cli2,
+        acc2,
         dpath,
         d1,
         d2,
@@ -814,6 +954,26 @@ fn unix_expect(f: &UnixFacts, pid: i64) -> Expectation {
             .field("fd.typechar", eq("u"))
             .field("fd.sockfamily", eq("unix"))
             .field("fd.name", unix_fd_name(path)),
+        syscall("connect a second client", "connect", pid)
+            .param("res", eq(0))
+            .param("fd", eq(f.cli2))
+            .param("addr", eq(uep(path)))
+            .param("tuple", eq(tuple(uep(""), uep(path)))),
+        syscall(
+            "accept4 it, close-on-exec, no address buffer",
+            "accept4",
+            pid,
+        )
+        .param("fd", eq(f.acc2))
+        .param("tuple", eq(tuple(uep(""), uep(path))))
+        .param("queuepct", eq(0))
+        .param("queuelen", eq(0))
+        .param("queuemax", eq(BACKLOG))
+        .param("flags", eq(accept4_flags(libc::SOCK_CLOEXEC)))
+        .field("fd.num", eq(f.acc2))
+        .field("fd.typechar", eq("u"))
+        .field("fd.sockfamily", eq("unix"))
+        .field("fd.name", unix_fd_name(path)),
         syscall("getsockname of the listener", "getsockname", pid),
         syscall("getpeername of the client", "getpeername", pid),
         syscall("sendto on the connection", "sendto", pid)
@@ -887,6 +1047,16 @@ pub struct FailFacts {
     pub port: u16,
     /// The TCP socket whose connect was refused.
     pub c: i64,
+    /// An IPv6 TCP socket bound to a ::1 port, not listening.
+    pub b6: i64,
+    /// Its port.
+    pub port6: u16,
+    /// The IPv6 socket whose connect was refused.
+    pub c6: i64,
+    /// A unix socket bound to a path, not listening.
+    pub ub: i64,
+    /// Its path.
+    pub upath: String,
     /// A path no socket is bound to.
     pub nopath: String,
     /// The unix socket whose connect found nothing there.
@@ -970,6 +1140,48 @@ fn fail_act(dir: &Path) -> Result<FailFacts, String> {
         u,
         na.ptr(),
         na.len
+    )?);
+    let a6 = Sa::lo(true, 0);
+    let b6 = sys!(
+        "socket",
+        libc::SYS_socket,
+        libc::AF_INET6,
+        libc::SOCK_STREAM,
+        0
+    )?;
+    sys!("bind", libc::SYS_bind, b6, a6.ptr(), a6.len)?;
+    let port6 = local_port(b6)?;
+    let to6 = Sa::lo(true, port6);
+    let c6 = sys!(
+        "socket",
+        libc::SYS_socket,
+        libc::AF_INET6,
+        libc::SOCK_STREAM,
+        0
+    )?;
+    res.push(sys_fail!(
+        "connect ::1 refused",
+        libc::SYS_connect,
+        c6,
+        to6.ptr(),
+        to6.len
+    )?);
+    let upath = dir.join("deaf.sock").to_string_lossy().into_owned();
+    let ua = Sa::unix(&upath);
+    let ub = sys!(
+        "socket",
+        libc::SYS_socket,
+        libc::AF_UNIX,
+        libc::SOCK_STREAM,
+        0
+    )?;
+    sys!("bind", libc::SYS_bind, ub, ua.ptr(), ua.len)?;
+    res.push(sys_fail!(
+        "connect unix refused",
+        libc::SYS_connect,
+        u,
+        ua.ptr(),
+        ua.len
     )?);
     res.push(sys_fail!("listen(-1)", libc::SYS_listen, -1, 5)?);
     res.push(sys_fail!("accept(-1)", libc::SYS_accept, -1, nul, nul)?);
@@ -1084,13 +1296,18 @@ fn fail_act(dir: &Path) -> Result<FailFacts, String> {
         b,
         libc::SHUT_RD
     )?);
-    for fd in [b, c, u] {
+    for fd in [b, c, u, b6, c6, ub] {
         sys!("close", libc::SYS_close, fd)?;
     }
     Ok(FailFacts {
         b,
         port,
         c,
+        b6,
+        port6,
+        c6,
+        ub,
+        upath,
         nopath,
         u,
         res,
@@ -1149,18 +1366,36 @@ fn fail_expect(f: &FailFacts, pid: i64) -> Expectation {
             .param("fd", eq(f.u))
             .param("addr", eq(uep(&f.nopath)))
             .param("tuple", absent()),
+        syscall(
+            "connect to ::1 where nobody listens is refused",
+            "connect",
+            pid,
+        )
+        .param("res", r(7))
+        .param("fd", eq(f.c6))
+        .param("addr", eq(ep("::1", f.port6)))
+        .param("tuple", absent()),
+        syscall(
+            "connect to a unix socket that does not listen is refused",
+            "connect",
+            pid,
+        )
+        .param("res", r(8))
+        .param("fd", eq(f.u))
+        .param("addr", eq(uep(&f.upath)))
+        .param("tuple", absent()),
         syscall("listen on a bad fd fails", "listen", pid)
-            .param("res", r(7))
+            .param("res", r(9))
             .param("fd", eq(-1))
             .param("backlog", eq(5)),
         syscall("accept on a bad fd fails", "accept", pid)
-            .param("fd", r(8))
+            .param("fd", r(10))
             .param("tuple", absent())
             .param("queuepct", eq(0))
             .param("queuelen", eq(0))
             .param("queuemax", eq(0)),
         syscall("accept4 on a bad fd fails", "accept4", pid)
-            .param("fd", r(9))
+            .param("fd", r(11))
             .param("tuple", absent())
             .param("queuepct", eq(0))
             .param("queuelen", eq(0))
@@ -1173,7 +1408,7 @@ fn fail_expect(f: &FailFacts, pid: i64) -> Expectation {
             pid,
         ),
         syscall("setsockopt from a bad pointer fails", "setsockopt", pid)
-            .param("res", r(12))
+            .param("res", r(14))
             .param("fd", eq(f.b))
             .flags("level", &["SOL_SOCKET"])
             .flags("optname", &["SO_RCVBUF"])
@@ -1184,7 +1419,7 @@ fn fail_expect(f: &FailFacts, pid: i64) -> Expectation {
             )
             .param("optlen", eq(4)),
         syscall("getsockopt of a bad fd fails", "getsockopt", pid)
-            .param("res", r(13))
+            .param("res", r(15))
             .param("fd", eq(-1))
             .flags("level", &["SOL_SOCKET"])
             .flags("optname", &["SO_RCVBUF"])
@@ -1194,49 +1429,49 @@ fn fail_expect(f: &FailFacts, pid: i64) -> Expectation {
             )
             .param("optlen", eq(4)),
         syscall("sendto a bad fd fails", "sendto", pid)
-            .param("res", r(14))
+            .param("res", r(16))
             .param("fd", eq(-1))
             .param("size", eq(HELLO.len()))
             .param("data", eq(HELLO.to_vec()))
             .param("tuple", absent()),
         syscall("recvfrom a bad fd fails", "recvfrom", pid)
-            .param("res", r(15))
+            .param("res", r(17))
             .param("fd", eq(-1))
             .param("size", eq(16))
             .param("data", absent())
             .param("tuple", absent()),
         syscall("sendmsg on a bad fd fails", "sendmsg", pid)
-            .param("res", r(16))
-            .param("fd", eq(-1))
-            .param("size", eq(0))
-            .param("data", absent())
-            .param("tuple", absent()),
-        syscall("recvmsg on a bad fd fails", "recvmsg", pid)
-            .param("res", r(17))
-            .param("fd", eq(-1))
-            .param("size", eq(0))
-            .param("data", absent())
-            .param("tuple", absent())
-            .param("msgcontrol", absent()),
-        syscall("sendmmsg on a bad fd fails", "sendmmsg", pid)
             .param("res", r(18))
             .param("fd", eq(-1))
             .param("size", eq(0))
             .param("data", absent())
             .param("tuple", absent()),
-        syscall("recvmmsg on a bad fd fails", "recvmmsg", pid)
+        syscall("recvmsg on a bad fd fails", "recvmsg", pid)
             .param("res", r(19))
             .param("fd", eq(-1))
             .param("size", eq(0))
             .param("data", absent())
             .param("tuple", absent())
             .param("msgcontrol", absent()),
-        syscall("shutdown of a bad fd fails", "shutdown", pid)
+        syscall("sendmmsg on a bad fd fails", "sendmmsg", pid)
             .param("res", r(20))
+            .param("fd", eq(-1))
+            .param("size", eq(0))
+            .param("data", absent())
+            .param("tuple", absent()),
+        syscall("recvmmsg on a bad fd fails", "recvmmsg", pid)
+            .param("res", r(21))
+            .param("fd", eq(-1))
+            .param("size", eq(0))
+            .param("data", absent())
+            .param("tuple", absent())
+            .param("msgcontrol", absent()),
+        syscall("shutdown of a bad fd fails", "shutdown", pid)
+            .param("res", r(22))
             .param("fd", eq(-1))
             .flags("how", &["SHUT_RDWR"]),
         syscall("shutdown of an unconnected socket fails", "shutdown", pid)
-            .param("res", r(21))
+            .param("res", r(23))
             .param("fd", eq(f.b))
             .flags("how", &["SHUT_RD"]),
     ])])
