@@ -815,6 +815,10 @@ pub struct UnixFacts {
     pub d1: i64,
     /// The unbound datagram socket sending to it.
     pub d2: i64,
+    /// A datagram socket bound to an abstract name.
+    pub d3: i64,
+    /// The abstract name (without its leading NUL).
+    pub abs: String,
 }
 
 fn unix_act(dir: &Path) -> Result<UnixFacts, String> {
@@ -942,7 +946,28 @@ fn unix_act(dir: &Path) -> Result<UnixFacts, String> {
     }
     sys!("close", libc::SYS_close, got_fd)?;
     sys!("close", libc::SYS_close, file_fd)?;
-    for fd in [sp[0], sp[1], srv, cli, acc, cli2, acc2, d1, d2] {
+    // An abstract name: a leading NUL, no file. Passed with the whole sockaddr_un as its length
+    // (the name is then padded with NULs): libs reads a unix path up to a NUL, not up to the
+    // address length, so a name given without trailing NULs is reported with the bytes a
+    // previous address left in the driver's scratch buffer after it (reported).
+    let abs = format!("sinspqa-{}", getpid());
+    let mut aa = Sa::unix(&format!("@{abs}"));
+    // SAFETY: `aa` holds a sockaddr_un (Sa::unix); its path's first byte becomes the NUL.
+    unsafe { (*(aa.mut_ptr() as *mut libc::sockaddr_un)).sun_path[0] = 0 };
+    aa.len = std::mem::size_of::<libc::sockaddr_un>() as libc::socklen_t;
+    let d3 = sys!(
+        "socket",
+        libc::SYS_socket,
+        libc::AF_UNIX,
+        libc::SOCK_DGRAM,
+        0
+    )?;
+    sys!("bind", libc::SYS_bind, d3, aa.ptr(), aa.len)?;
+    sendto(d2, PING, Some(&aa))?;
+    if recvfrom(d3)? != PING {
+        return Err("abstract recvfrom: not ping".into());
+    }
+    for fd in [sp[0], sp[1], srv, cli, acc, cli2, acc2, d1, d2, d3] {
         sys!("close", libc::SYS_close, fd)?;
     }
     Ok(UnixFacts {
@@ -960,6 +985,8 @@ fn unix_act(dir: &Path) -> Result<UnixFacts, String> {
         dpath,
         d1,
         d2,
+        d3,
+        abs,
     })
 }
 
@@ -1202,6 +1229,24 @@ fn unix_expect(f: &UnixFacts, pid: i64) -> Expectation {
             .param("data", eq(WORLD.to_vec()))
             .param("tuple", eq(tuple(uep(""), uep(dpath))))
             .param("msgcontrol", absent()),
+        // libs drops an abstract name's leading NUL and marks it in no way: "name", as a
+        // relative path would be.
+        syscall("bind a datagram socket to an abstract name", "bind", pid)
+            .param("res", eq(0))
+            .param("fd", eq(f.d3))
+            .param("addr", eq(uep(&f.abs))),
+        syscall("sendto the abstract name", "sendto", pid)
+            .param("res", eq(PING.len()))
+            .param("fd", eq(f.d2))
+            .param("size", eq(PING.len()))
+            .param("data", eq(PING.to_vec()))
+            .param("tuple", eq(tuple(uep(""), uep(&f.abs)))),
+        syscall("recvfrom on it", "recvfrom", pid)
+            .param("res", eq(PING.len()))
+            .param("fd", eq(f.d3))
+            .param("size", eq(64))
+            .param("data", eq(PING.to_vec()))
+            .param("tuple", eq(tuple(uep(""), uep(&f.abs)))),
     ])])
 }
 
