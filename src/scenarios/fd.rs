@@ -901,6 +901,448 @@ fn copy_expect(f: &CopyFacts, pid: i64) -> Expectation {
     ])
 }
 
+/// What `event_fds` did.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct EventFdFacts {
+    /// eventfd(3).
+    pub efd: i64,
+    /// eventfd2(5, EFD_NONBLOCK|EFD_CLOEXEC).
+    pub efd2: i64,
+    /// eventfd2(1, -1): -EINVAL.
+    pub efd2_bad: i64,
+    /// signalfd(-1, {SIGUSR1}, 8).
+    pub sfd: i64,
+    /// signalfd4(-1, {SIGUSR1}, 8, SFD_NONBLOCK|SFD_CLOEXEC).
+    pub sfd4: i64,
+    /// signalfd(-1, {SIGUSR1}, 0): -EINVAL (bad mask size).
+    pub sfd_bad: i64,
+    /// signalfd4(efd, {SIGUSR1}, 8, 0): -EINVAL (not a signalfd).
+    pub sfd4_bad: i64,
+    /// timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK).
+    pub tfd: i64,
+    /// timerfd_create(`BAD_CLOCK`, 0): -EINVAL.
+    pub tfd_bad: i64,
+    /// userfaultfd(O_NONBLOCK|O_CLOEXEC).
+    pub ufd: i64,
+    /// userfaultfd(`BAD_UFFD_FLAGS`): -EINVAL.
+    pub ufd_bad: i64,
+}
+
+/// A clock id no kernel knows.
+const BAD_CLOCK: i64 = 99;
+/// userfaultfd flags the kernel refuses (libs' own test uses them).
+const BAD_UFFD_FLAGS: i64 = 3;
+
+fn eventfd_act(_dir: &Path) -> Result<EventFdFacts, String> {
+    let efd = sys!("eventfd", libc::SYS_eventfd, 3)?;
+    let efd2 = sys!(
+        "eventfd2",
+        libc::SYS_eventfd2,
+        5,
+        libc::EFD_NONBLOCK | libc::EFD_CLOEXEC
+    )?;
+    let efd2_bad = sys_fail!("eventfd2 bad flags", libc::SYS_eventfd2, 1, -1)?;
+    let mask: u64 = 1 << (libc::SIGUSR1 - 1);
+    let m = &mask as *const u64;
+    let sfd = sys!("signalfd", libc::SYS_signalfd, -1, m, 8)?;
+    let sfd4 = sys!(
+        "signalfd4",
+        libc::SYS_signalfd4,
+        -1,
+        m,
+        8,
+        libc::SFD_NONBLOCK | libc::SFD_CLOEXEC
+    )?;
+    let sfd_bad = sys_fail!("signalfd bad size", libc::SYS_signalfd, -1, m, 0)?;
+    let sfd4_bad = sys_fail!("signalfd4 of an eventfd", libc::SYS_signalfd4, efd, m, 8, 0)?;
+    let tfd = sys!(
+        "timerfd_create",
+        libc::SYS_timerfd_create,
+        libc::CLOCK_MONOTONIC,
+        libc::TFD_NONBLOCK
+    )?;
+    let tfd_bad = sys_fail!(
+        "timerfd_create bad clock",
+        libc::SYS_timerfd_create,
+        BAD_CLOCK,
+        0
+    )?;
+    let ufd = sys!(
+        "userfaultfd",
+        libc::SYS_userfaultfd,
+        libc::O_NONBLOCK | libc::O_CLOEXEC
+    )?;
+    let ufd_bad = sys_fail!(
+        "userfaultfd bad flags",
+        libc::SYS_userfaultfd,
+        BAD_UFFD_FLAGS
+    )?;
+    for f in [efd, efd2, sfd, sfd4, tfd, ufd] {
+        sys!("close", libc::SYS_close, f)?;
+    }
+    Ok(EventFdFacts {
+        efd,
+        efd2,
+        efd2_bad,
+        sfd,
+        sfd4,
+        sfd_bad,
+        sfd4_bad,
+        tfd,
+        tfd_bad,
+        ufd,
+        ufd_bad,
+    })
+}
+
+fn eventfd_expect(f: &EventFdFacts, pid: i64) -> Expectation {
+    // libs 0.20's driver sends 0 for timerfd_create's clockid and flags (its enter event);
+    // from 0.22 the exit event carries them.
+    let exits = crate::event::exits_carry_enter_params();
+    let (clock, tfd_flags, bad_clock) = if exits {
+        (libc::CLOCK_MONOTONIC as i64, PPM_O_NONBLOCK, BAD_CLOCK)
+    } else {
+        (0, 0, 0)
+    };
+    Expectation::new(vec![sequence([
+        syscall("eventfd", "eventfd", pid)
+            .param("res", eq(f.efd))
+            .param("initval", eq(3))
+            .param("flags", eq(0))
+            .field("fd.num", eq(f.efd))
+            .field("fd.typechar", eq("e"))
+            .field("fd.type", eq("event")),
+        syscall("eventfd2, non-blocking and close-on-exec", "eventfd2", pid)
+            .param("res", eq(f.efd2))
+            .param("initval", eq(5))
+            .flags("flags", &["O_NONBLOCK", "O_CLOEXEC"])
+            .field("fd.num", eq(f.efd2))
+            .field("fd.typechar", eq("e")),
+        syscall("eventfd2 with bad flags fails", "eventfd2", pid)
+            .param("res", eq(f.efd2_bad))
+            .param("initval", eq(1))
+            .param("flags", eq(0)),
+        // The drivers never read signalfd's mask: they send 0.
+        syscall("signalfd", "signalfd", pid)
+            .param("res", eq(f.sfd))
+            .param("fd", eq(-1))
+            .param("mask", eq(0))
+            .param("flags", eq(0))
+            .field("fd.num", eq(f.sfd))
+            .field("fd.typechar", eq("s"))
+            .field("fd.type", eq("signalfd")),
+        syscall(
+            "signalfd4, non-blocking and close-on-exec",
+            "signalfd4",
+            pid,
+        )
+        .param("res", eq(f.sfd4))
+        .param("fd", eq(-1))
+        .param("mask", eq(0))
+        .flags("flags", &["O_NONBLOCK", "O_CLOEXEC"])
+        .field("fd.num", eq(f.sfd4))
+        .field("fd.typechar", eq("s")),
+        syscall("signalfd with a bad mask size fails", "signalfd", pid)
+            .param("res", eq(f.sfd_bad))
+            .param("fd", eq(-1))
+            .param("mask", eq(0))
+            .param("flags", eq(0)),
+        syscall("signalfd4 of an eventfd fails", "signalfd4", pid)
+            .param("res", eq(f.sfd4_bad))
+            .param("fd", eq(f.efd))
+            .param("mask", eq(0))
+            .param("flags", eq(0)),
+        syscall(
+            "timerfd_create, monotonic, non-blocking",
+            "timerfd_create",
+            pid,
+        )
+        .param("res", eq(f.tfd))
+        .param("clockid", eq(clock))
+        .param("flags", eq(tfd_flags))
+        .field("fd.num", eq(f.tfd))
+        .field("fd.typechar", eq("t"))
+        .field("fd.type", eq("timerfd")),
+        syscall("timerfd_create of a bad clock fails", "timerfd_create", pid)
+            .param("res", eq(f.tfd_bad))
+            .param("clockid", eq(bad_clock))
+            .param("flags", eq(0)),
+        // userfaultfd's flags are the raw argument.
+        syscall(
+            "userfaultfd, non-blocking and close-on-exec",
+            "userfaultfd",
+            pid,
+        )
+        .param("res", eq(f.ufd))
+        .param("flags", eq(libc::O_NONBLOCK | libc::O_CLOEXEC))
+        .field("fd.num", eq(f.ufd))
+        .field("fd.typechar", eq("u"))
+        .field("fd.type", eq("userfaultfd")),
+        syscall("userfaultfd with bad flags fails", "userfaultfd", pid)
+            .param("res", eq(f.ufd_bad))
+            .param("flags", eq(BAD_UFFD_FLAGS)),
+    ])])
+}
+
+/// libs' `PPM_O_NONBLOCK`.
+const PPM_O_NONBLOCK: i64 = 1 << 6;
+/// libs' `PPM_POLLIN`, `PPM_POLLOUT`, `PPM_POLLRDNORM`, `PPM_POLLWRNORM`.
+const PPM_POLLIN: i16 = 1;
+const PPM_POLLOUT: i16 = 1 << 2;
+const PPM_POLLRDNORM: i16 = 1 << 7;
+const PPM_POLLWRNORM: i16 = 1 << 9;
+
+/// A PT_FDLIST param as the drivers encode it: the count (u16), then each fd (i64) and its
+/// poll flags (i16, libs' PPM_POLL* bits), little-endian.
+fn fdlist(entries: &[(i64, i16)]) -> crate::expect::Pred {
+    let mut b = (entries.len() as u16).to_le_bytes().to_vec();
+    for (fd, fl) in entries {
+        b.extend_from_slice(&fd.to_le_bytes());
+        b.extend_from_slice(&fl.to_le_bytes());
+    }
+    bytes(&b)
+}
+
+/// What `polling` did.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct PollFacts {
+    /// A pipe with a byte in it.
+    pub pipe: [i64; 2],
+    /// epoll_create(4).
+    pub ep: i64,
+    /// epoll_create1(EPOLL_CLOEXEC).
+    pub ep1: i64,
+    /// epoll_create(0): -EINVAL.
+    pub ep_bad: i64,
+    /// epoll_create1(1): -EINVAL.
+    pub ep1_bad: i64,
+    /// epoll_wait(-1, ..): -EBADF.
+    pub wait_bad: i64,
+    /// epoll_wait(ep, .., 0, 0): -EINVAL.
+    pub wait_zero: i64,
+    /// poll(BAD_PTR, 1, 0): -EFAULT.
+    pub poll_fault: i64,
+    /// ppoll(BAD_PTR, 1, NULL, NULL): -EFAULT.
+    pub ppoll_fault: i64,
+    /// select(-1, ..): -EINVAL.
+    pub select_bad: i64,
+    /// ppoll's timeout after the call (the kernel writes the time left into it), in ns.
+    pub ppoll_left_ns: i64,
+}
+
+/// ppoll's timeout, in ns (1 s: the pipe is readable, ppoll returns at once).
+const PPOLL_NS: i64 = 1_000_000_000;
+
+fn poll_act(_dir: &Path) -> Result<PollFacts, String> {
+    let (rd, wr) = make_pipe(libc::O_CLOEXEC)?;
+    sys!("write", libc::SYS_write, wr, b"x".as_ptr(), 1)?;
+    let ep = sys!("epoll_create", libc::SYS_epoll_create, 4)?;
+    let ep1 = sys!(
+        "epoll_create1",
+        libc::SYS_epoll_create1,
+        libc::EPOLL_CLOEXEC
+    )?;
+    let ep_bad = sys_fail!("epoll_create(0)", libc::SYS_epoll_create, 0)?;
+    let ep1_bad = sys_fail!("epoll_create1(1)", libc::SYS_epoll_create1, 1)?;
+    let mut ev = libc::epoll_event {
+        events: libc::EPOLLIN as u32,
+        u64: rd as u64,
+    };
+    sys!(
+        "epoll_ctl",
+        libc::SYS_epoll_ctl,
+        ep,
+        libc::EPOLL_CTL_ADD,
+        rd,
+        &mut ev as *mut libc::epoll_event
+    )?;
+    let mut evs = [libc::epoll_event { events: 0, u64: 0 }; 4];
+    let n = sys!(
+        "epoll_wait",
+        libc::SYS_epoll_wait,
+        ep,
+        evs.as_mut_ptr(),
+        4,
+        0
+    )?;
+    if n != 1 {
+        return Err(format!("epoll_wait returned {n}"));
+    }
+    let wait_bad = sys_fail!(
+        "epoll_wait(-1)",
+        libc::SYS_epoll_wait,
+        -1,
+        evs.as_mut_ptr(),
+        4,
+        0
+    )?;
+    let wait_zero = sys_fail!(
+        "epoll_wait maxevents 0",
+        libc::SYS_epoll_wait,
+        ep,
+        evs.as_mut_ptr(),
+        0,
+        0
+    )?;
+    let mut fds = [
+        libc::pollfd {
+            fd: rd as i32,
+            events: libc::POLLIN | libc::POLLRDNORM,
+            revents: 0,
+        },
+        libc::pollfd {
+            fd: wr as i32,
+            events: libc::POLLOUT | libc::POLLWRNORM,
+            revents: 0,
+        },
+    ];
+    let n = sys!("poll", libc::SYS_poll, fds.as_mut_ptr(), 2, 0)?;
+    if n != 2 {
+        return Err(format!("poll returned {n}"));
+    }
+    let poll_fault = sys_fail!("poll(BAD_PTR)", libc::SYS_poll, BAD_PTR, 1, 0)?;
+    let mut ts = libc::timespec {
+        tv_sec: PPOLL_NS / 1_000_000_000,
+        tv_nsec: PPOLL_NS % 1_000_000_000,
+    };
+    let sigmask: u64 = 1 << (libc::SIGUSR1 - 1);
+    let n = sys!(
+        "ppoll",
+        libc::SYS_ppoll,
+        fds.as_mut_ptr(),
+        1,
+        &mut ts as *mut libc::timespec,
+        &sigmask as *const u64,
+        8
+    )?;
+    if n != 1 {
+        return Err(format!("ppoll returned {n}"));
+    }
+    let ppoll_fault = sys_fail!(
+        "ppoll(BAD_PTR)",
+        libc::SYS_ppoll,
+        BAD_PTR,
+        1,
+        0usize,
+        0usize,
+        8
+    )?;
+    let mut set: libc::fd_set = empty_fd_set();
+    // SAFETY: FD_SET on a zeroed set with an fd below FD_SETSIZE.
+    unsafe { libc::FD_SET(rd as i32, &mut set) };
+    let mut tv = libc::timeval {
+        tv_sec: 0,
+        tv_usec: 0,
+    };
+    let n = sys!(
+        "select",
+        libc::SYS_select,
+        rd + 1,
+        &mut set as *mut libc::fd_set,
+        0usize,
+        0usize,
+        &mut tv as *mut libc::timeval
+    )?;
+    if n != 1 {
+        return Err(format!("select returned {n}"));
+    }
+    let select_bad = sys_fail!(
+        "select(-1)",
+        libc::SYS_select,
+        -1,
+        0usize,
+        0usize,
+        0usize,
+        0usize
+    )?;
+    for f in [rd, wr, ep, ep1] {
+        sys!("close", libc::SYS_close, f)?;
+    }
+    Ok(PollFacts {
+        pipe: [rd, wr],
+        ep,
+        ep1,
+        ep_bad,
+        ep1_bad,
+        wait_bad,
+        wait_zero,
+        poll_fault,
+        ppoll_fault,
+        select_bad,
+        ppoll_left_ns: ts.tv_sec * 1_000_000_000 + ts.tv_nsec,
+    })
+}
+
+/// An empty fd_set.
+fn empty_fd_set() -> libc::fd_set {
+    // SAFETY: fd_set is plain bits; all zeros is the empty set.
+    unsafe { std::mem::zeroed() }
+}
+
+fn poll_expect(f: &PollFacts, pid: i64) -> Expectation {
+    let [rd, wr] = f.pipe;
+    // Requested and returned events are the same here: what poll asks, the pipe offers.
+    let both = fdlist(&[
+        (rd, PPM_POLLIN | PPM_POLLRDNORM),
+        (wr, PPM_POLLOUT | PPM_POLLWRNORM),
+    ]);
+    // ppoll's timeout: as passed on libs 0.20's enter event; from 0.22 the exit event reads
+    // the timespec after the call, when the kernel has written the time left into it.
+    let ppoll_timeout = if crate::event::exits_carry_enter_params() {
+        f.ppoll_left_ns
+    } else {
+        PPOLL_NS
+    };
+    Expectation::new(vec![sequence([
+        syscall("epoll_create", "epoll_create", pid)
+            .param("res", eq(f.ep))
+            .param("size", eq(4))
+            .field("fd.num", eq(f.ep))
+            .field("fd.typechar", eq("l"))
+            .field("fd.type", eq("eventpoll")),
+        syscall("epoll_create1, close-on-exec", "epoll_create1", pid)
+            .param("res", eq(f.ep1))
+            .flags("flags", &["EPOLL_CLOEXEC"])
+            .field("fd.num", eq(f.ep1))
+            .field("fd.typechar", eq("l")),
+        syscall("epoll_create of size 0 fails", "epoll_create", pid)
+            .param("res", eq(f.ep_bad))
+            .param("size", eq(0)),
+        syscall("epoll_create1 with a bad flag fails", "epoll_create1", pid)
+            .param("res", eq(f.ep1_bad))
+            .param("flags", eq(0)),
+        syscall("epoll_wait finds the pipe readable", "epoll_wait", pid)
+            .param("res", eq(1))
+            .param("maxevents", eq(4)),
+        syscall("epoll_wait of a bad fd fails", "epoll_wait", pid)
+            .param("res", eq(f.wait_bad))
+            .param("maxevents", eq(4)),
+        syscall("epoll_wait of 0 events fails", "epoll_wait", pid)
+            .param("res", eq(f.wait_zero))
+            .param("maxevents", eq(0)),
+        syscall("poll both pipe ends", "poll", pid)
+            .param("res", eq(2))
+            .param("fds", both)
+            .param("timeout", eq(0)),
+        syscall("poll of a bad pointer fails", "poll", pid)
+            .param("res", eq(f.poll_fault))
+            .param("fds", fdlist(&[]))
+            .param("timeout", eq(0)),
+        syscall("ppoll the read end, SIGUSR1 masked", "ppoll", pid)
+            .param("res", eq(1))
+            .param("fds", fdlist(&[(rd, PPM_POLLIN | PPM_POLLRDNORM)]))
+            .param("timeout", eq(ppoll_timeout))
+            .param("sigmask", eq(1u64 << (libc::SIGUSR1 - 1))),
+        syscall("ppoll of a bad pointer fails", "ppoll", pid)
+            .param("res", eq(f.ppoll_fault))
+            .param("fds", fdlist(&[]))
+            .param("timeout", eq(0))
+            .param("sigmask", eq(0)),
+        syscall("select finds the read end readable", "select", pid).param("res", eq(1)),
+        syscall("select of -1 fds fails", "select", pid).param("res", eq(f.select_bad)),
+    ])])
+}
+
 /// The scenarios of this module.
 pub const SCENARIOS: &[Scenario] = &[
 Scenario {
@@ -955,5 +1397,23 @@ Scenario {
     steps: &Typed {
         act: copy_act,
         expect: copy_expect,
+    },
+},
+Scenario {
+    name: "event_fds",
+    area: Area::File,
+    description: "eventfd, eventfd2, signalfd, signalfd4, timerfd_create and userfaultfd (the fd type libsinsp tracks for each) and their EINVAL failures",
+    steps: &Typed {
+        act: eventfd_act,
+        expect: eventfd_expect,
+    },
+},
+Scenario {
+    name: "polling",
+    area: Area::File,
+    description: "epoll_create, epoll_create1, epoll_wait, poll, ppoll (fd lists, timeout, sigmask) and select, and their EINVAL/EBADF/EFAULT failures",
+    steps: &Typed {
+        act: poll_act,
+        expect: poll_expect,
     },
 }];
