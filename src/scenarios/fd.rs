@@ -40,23 +40,28 @@ fn dup_expect(f: &DupFacts, pid: i64) -> Expectation {
         syscall("dup duplicates the pipe's read end", "dup", pid)
             .param("res", eq(f.dup))
             .param("oldfd", eq(f.fd))
+            .param("fd", eq(f.fd))
             .field("fd.num", eq(f.dup))
             .field("fd.typechar", eq("p")),
         syscall("dup2 onto the target", "dup2", pid)
             .param("res", eq(f.target))
             .param("oldfd", eq(f.fd))
+            .param("fd", eq(f.fd))
             .param("newfd", eq(f.target)),
         syscall("dup3 onto the target, close-on-exec", "dup3", pid)
             .param("res", eq(f.target))
             .param("oldfd", eq(f.fd))
+            .param("fd", eq(f.fd))
             .param("newfd", eq(f.target))
             .flags("flags", &["O_CLOEXEC"]),
         syscall("dup of a bad fd fails", "dup", pid)
             .param("res", eq(f.dup_bad))
-            .param("oldfd", eq(-1)),
+            .param("oldfd", eq(-1))
+            .param("fd", eq(-1)),
         syscall("dup3 onto itself fails", "dup3", pid)
             .param("res", eq(f.dup3_same))
             .param("oldfd", eq(f.fd))
+            .param("fd", eq(f.fd))
             .param("newfd", eq(f.fd))
             .param("flags", eq(0)),
     ])])
