@@ -366,13 +366,401 @@ fn clone_expect(f: &CloneFacts, pid: i64) -> Expectation {
     ])
 }
 
+/// Forks; the child runs `f`, writes the numbers it returns to a pipe and exits; returns the
+/// child's pid and those numbers after reaping it (its exit status must be 0).
+fn fork_report(f: impl FnOnce() -> Result<Vec<i64>, String>) -> Result<(i64, Vec<i64>), String> {
+    let mut p = [0i32; 2];
+    sys!("pipe2", libc::SYS_pipe2, p.as_mut_ptr(), libc::O_CLOEXEC)?;
+    let pid = fork_and_wait(|| {
+        let v = f()?;
+        let n = v.len() * 8;
+        sys!("write report", libc::SYS_write, p[1], v.as_ptr(), n)?;
+        Ok(())
+    })?;
+    sys!("close", libc::SYS_close, p[1])?;
+    let mut buf = [0i64; 64];
+    let n = sys!(
+        "read report",
+        libc::SYS_read,
+        p[0],
+        buf.as_mut_ptr(),
+        512usize
+    )? as usize;
+    sys!("close", libc::SYS_close, p[0])?;
+    Ok((pid as i64, buf[..n / 8].to_vec()))
+}
+
+/// A child that sleeps until killed; returns its pid.
+fn sleeper() -> Result<i32, String> {
+    // SAFETY: the child only sleeps then exits.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        return Err(format!("fork: {}", std::io::Error::last_os_error()));
+    }
+    if pid == 0 {
+        let ts = libc::timespec {
+            tv_sec: 10,
+            tv_nsec: 0,
+        };
+        // SAFETY: nanosleep on a valid timespec, then leave.
+        unsafe {
+            libc::syscall(libc::SYS_nanosleep, &ts as *const libc::timespec, 0usize);
+            libc::_exit(0);
+        }
+    }
+    Ok(pid)
+}
+
+/// A pid no process has: a child already reaped.
+fn dead_pid() -> Result<i64, String> {
+    Ok(fork_and_wait(|| Ok(()))? as i64)
+}
+
+/// What `credentials` did (the child's results; errors as -errno).
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct CredFacts {
+    /// The child that drops to uid 1000 / gid 65534.
+    pub child: i64,
+    /// Its capabilities before (capget), as libs reports them: effective, permitted, inheritable.
+    pub caps: [i64; 3],
+    /// setuid(0), setgid(0), setreuid(0,0), setregid(0,0), setresuid(0,0,0), setresgid(0,0,0)
+    /// once unprivileged: -EPERM each.
+    pub regain: [i64; 6],
+    /// getresuid/getresgid on bad pointers: -EFAULT.
+    pub getres_bad: [i64; 2],
+    /// capset of every capability once unprivileged: -EPERM.
+    pub capset_bad: i64,
+}
+
+#[repr(C)]
+#[derive(Default, Clone, Copy)]
+struct CapData {
+    effective: u32,
+    permitted: u32,
+    inheritable: u32,
+}
+
+fn cred_act(_dir: &Path) -> Result<CredFacts, String> {
+    let (child, v) = fork_report(|| {
+        let mut out = Vec::new();
+        for nr in [
+            libc::SYS_getuid,
+            libc::SYS_geteuid,
+            libc::SYS_getgid,
+            libc::SYS_getegid,
+        ] {
+            sys!("get*id", nr)?;
+        }
+        let mut r = [0u32; 3];
+        let rp = r.as_mut_ptr();
+        // SAFETY (pointer arithmetic): within the 3-element array.
+        let (r1, r2) = unsafe { (rp.add(1), rp.add(2)) };
+        sys!("getresuid", libc::SYS_getresuid, rp, r1, r2)?;
+        sys!("getresgid", libc::SYS_getresgid, rp, r1, r2)?;
+        let mut hdr = [0x2008_0522u32, 0];
+        let mut data = [CapData::default(); 2];
+        sys!(
+            "capget",
+            libc::SYS_capget,
+            hdr.as_mut_ptr(),
+            data.as_mut_ptr()
+        )?;
+        let cap = |f: fn(&CapData) -> u32| ((f(&data[1]) as i64) << 32) | f(&data[0]) as i64;
+        out.push(cap(|d| d.effective));
+        out.push(cap(|d| d.permitted));
+        out.push(cap(|d| d.inheritable));
+        sys!("capset", libc::SYS_capset, hdr.as_mut_ptr(), data.as_ptr())?;
+        sys!("setresgid", libc::SYS_setresgid, 1000, 1000, 1000)?;
+        sys!("setregid", libc::SYS_setregid, 1001, 1001)?;
+        sys!("setgid", libc::SYS_setgid, 65534)?;
+        sys!("setreuid", libc::SYS_setreuid, 1000, 1000)?;
+        sys!("setuid", libc::SYS_setuid, 1000)?;
+        sys!("setresuid", libc::SYS_setresuid, 1000, 1000, 1000)?;
+        for nr in [
+            libc::SYS_getuid,
+            libc::SYS_geteuid,
+            libc::SYS_getgid,
+            libc::SYS_getegid,
+        ] {
+            sys!("get*id", nr)?;
+        }
+        sys!("getresuid", libc::SYS_getresuid, rp, r1, r2)?;
+        sys!("getresgid", libc::SYS_getresgid, rp, r1, r2)?;
+        out.push(sys_fail!("setuid(0)", libc::SYS_setuid, 0)?);
+        out.push(sys_fail!("setgid(0)", libc::SYS_setgid, 0)?);
+        out.push(sys_fail!("setreuid(0,0)", libc::SYS_setreuid, 0, 0)?);
+        out.push(sys_fail!("setregid(0,0)", libc::SYS_setregid, 0, 0)?);
+        out.push(sys_fail!("setresuid(0)", libc::SYS_setresuid, 0, 0, 0)?);
+        out.push(sys_fail!("setresgid(0)", libc::SYS_setresgid, 0, 0, 0)?);
+        out.push(sys_fail!(
+            "getresuid bad",
+            libc::SYS_getresuid,
+            BAD_PTR,
+            BAD_PTR,
+            BAD_PTR
+        )?);
+        out.push(sys_fail!(
+            "getresgid bad",
+            libc::SYS_getresgid,
+            BAD_PTR,
+            BAD_PTR,
+            BAD_PTR
+        )?);
+        out.push(sys_fail!(
+            "capset unprivileged",
+            libc::SYS_capset,
+            hdr.as_mut_ptr(),
+            data.as_ptr()
+        )?);
+        Ok(out)
+    })?;
+    if v.len() != 12 {
+        return Err(format!("credentials child reported {v:?}"));
+    }
+    Ok(CredFacts {
+        child,
+        caps: [v[0], v[1], v[2]],
+        regain: [v[3], v[4], v[5], v[6], v[7], v[8]],
+        getres_bad: [v[9], v[10]],
+        capset_bad: v[11],
+    })
+}
+
+fn cred_expect(f: &CredFacts, _pid: i64) -> Expectation {
+    let c = f.child;
+    let ids = |uid: i64, gid: i64, step: &str| {
+        vec![
+            syscall(format!("getuid {step}"), "getuid", c).param("uid", eq(uid)),
+            syscall(format!("geteuid {step}"), "geteuid", c).param("euid", eq(uid)),
+            syscall(format!("getgid {step}"), "getgid", c).param("gid", eq(gid)),
+            syscall(format!("getegid {step}"), "getegid", c)
+                .param("egid", eq(gid))
+                .field("user.uid", eq(uid))
+                .field("group.gid", eq(gid)),
+            syscall(format!("getresuid {step}"), "getresuid", c)
+                .param("res", eq(0))
+                .param("ruid", eq(uid))
+                .param("euid", eq(uid))
+                .param("suid", eq(uid)),
+            syscall(format!("getresgid {step}"), "getresgid", c)
+                .param("res", eq(0))
+                .param("rgid", eq(gid))
+                .param("egid", eq(gid))
+                .param("sgid", eq(gid)),
+        ]
+    };
+    let caps = |m: EventMatcher, c: [i64; 3]| {
+        m.param("cap_effective", eq(c[0]))
+            .param("cap_permitted", eq(c[1]))
+            .param("cap_inheritable", eq(c[2]))
+    };
+    let mut seq = ids(0, 0, "as root");
+    seq.extend([
+        caps(
+            syscall("capset of the same capabilities", "capset", c).param("res", eq(0)),
+            f.caps,
+        ),
+        syscall("setresgid(1000, 1000, 1000)", "setresgid", c)
+            .param("res", eq(0))
+            .param("rgid", eq(1000))
+            .param("egid", eq(1000))
+            .param("sgid", eq(1000))
+            .field("group.gid", eq(1000)),
+        syscall("setregid(1001, 1001)", "setregid", c)
+            .param("res", eq(0))
+            .param("rgid", eq(1001))
+            .param("egid", eq(1001)),
+        syscall("setgid(65534)", "setgid", c)
+            .param("res", eq(0))
+            .param("gid", eq(65534)),
+        syscall("setreuid(1000, 1000)", "setreuid", c)
+            .param("res", eq(0))
+            .param("ruid", eq(1000))
+            .param("euid", eq(1000)),
+        syscall("setuid(1000) unprivileged", "setuid", c)
+            .param("res", eq(0))
+            .param("uid", eq(1000)),
+        syscall("setresuid(1000, 1000, 1000) unprivileged", "setresuid", c)
+            .param("res", eq(0))
+            .param("ruid", eq(1000))
+            .param("euid", eq(1000))
+            .param("suid", eq(1000))
+            .field("user.uid", eq(1000)),
+    ]);
+    seq.extend(ids(1000, 65534, "after dropping"));
+    let [su, sg, sru, srg, sresu, sresg] = f.regain;
+    seq.extend([
+        syscall("setuid(0) refused", "setuid", c)
+            .param("res", eq(su))
+            .param("uid", eq(0)),
+        syscall("setgid(0) refused", "setgid", c)
+            .param("res", eq(sg))
+            .param("gid", eq(0)),
+        syscall("setreuid(0, 0) refused", "setreuid", c)
+            .param("res", eq(sru))
+            .param("ruid", eq(0))
+            .param("euid", eq(0)),
+        syscall("setregid(0, 0) refused", "setregid", c)
+            .param("res", eq(srg))
+            .param("rgid", eq(0))
+            .param("egid", eq(0)),
+        syscall("setresuid(0, 0, 0) refused", "setresuid", c)
+            .param("res", eq(sresu))
+            .param("ruid", eq(0))
+            .param("euid", eq(0))
+            .param("suid", eq(0))
+            .field("user.uid", eq(1000)),
+        syscall("setresgid(0, 0, 0) refused", "setresgid", c)
+            .param("res", eq(sresg))
+            .param("rgid", eq(0))
+            .param("egid", eq(0))
+            .param("sgid", eq(0))
+            .field("group.gid", eq(65534)),
+        syscall("getresuid on bad pointers", "getresuid", c)
+            .param("res", eq(f.getres_bad[0]))
+            .param("ruid", eq(0))
+            .param("euid", eq(0))
+            .param("suid", eq(0)),
+        syscall("getresgid on bad pointers", "getresgid", c)
+            .param("res", eq(f.getres_bad[1]))
+            .param("rgid", eq(0))
+            .param("egid", eq(0))
+            .param("sgid", eq(0)),
+        caps(
+            syscall("capset of every capability refused", "capset", c)
+                .param("res", eq(f.capset_bad)),
+            [0, 0, f.caps[2]],
+        ),
+    ]);
+    Expectation::new(vec![sequence(seq)])
+}
+
+/// What `signals_sessions` did.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct SignalFacts {
+    /// The sleeping child killed with SIGKILL.
+    pub victim: i64,
+    /// kill of the reaped victim: -ESRCH.
+    pub kill_gone: i64,
+    /// tkill(0, SIGCONT): -EINVAL.
+    pub tkill_bad: i64,
+    /// tgkill of the reaped victim: -ESRCH.
+    pub tgkill_gone: i64,
+    /// The child that makes itself a process-group leader.
+    pub grouper: i64,
+    /// Its setpgid(0, -1): -EINVAL; its setsid as a group leader: -EPERM.
+    pub grouper_fails: Vec<i64>,
+    /// The child that starts a session.
+    pub leader: i64,
+}
+
+fn signal_act(_dir: &Path) -> Result<SignalFacts, String> {
+    let me = getpid();
+    let victim = sleeper()?;
+    sys!("kill", libc::SYS_kill, victim, libc::SIGKILL)?;
+    wait4(victim)?;
+    let kill_gone = sys_fail!("kill reaped", libc::SYS_kill, victim, libc::SIGKILL)?;
+    sys!("tkill self", libc::SYS_tkill, me, libc::SIGCONT)?;
+    let tkill_bad = sys_fail!("tkill 0", libc::SYS_tkill, 0, libc::SIGCONT)?;
+    sys!("tgkill self", libc::SYS_tgkill, me, me, libc::SIGCONT)?;
+    let tgkill_gone = sys_fail!("tgkill reaped", libc::SYS_tgkill, me, victim, libc::SIGCONT)?;
+    let (grouper, grouper_fails) = fork_report(|| {
+        sys!("setpgid(0, 0)", libc::SYS_setpgid, 0, 0)?;
+        Ok(vec![
+            sys_fail!("setpgid(0, -1)", libc::SYS_setpgid, 0, -1)?,
+            sys_fail!("setsid as group leader", libc::SYS_setsid)?,
+        ])
+    })?;
+    let (leader, _) = fork_report(|| {
+        sys!("setsid", libc::SYS_setsid)?;
+        Ok(vec![])
+    })?;
+    Ok(SignalFacts {
+        victim: victim as i64,
+        kill_gone,
+        tkill_bad,
+        tgkill_gone,
+        grouper,
+        grouper_fails,
+        leader,
+    })
+}
+
+fn signal_expect(f: &SignalFacts, pid: i64) -> Expectation {
+    let (kill, cont) = (libc::SIGKILL as i64, libc::SIGCONT as i64);
+    let g = f.grouper;
+    Expectation::new(vec![
+        sequence([
+            syscall("kill SIGKILL of the sleeping child", "kill", pid)
+                .param("res", eq(0))
+                .param("pid", eq(f.victim))
+                .param("sig", eq(kill)),
+            syscall("kill of the reaped child fails", "kill", pid)
+                .param("res", eq(f.kill_gone))
+                .param("pid", eq(f.victim))
+                .param("sig", eq(kill)),
+            syscall("tkill SIGCONT of itself", "tkill", pid)
+                .param("res", eq(0))
+                .param("tid", eq(pid))
+                .param("sig", eq(cont)),
+            syscall("tkill of tid 0 fails", "tkill", pid)
+                .param("res", eq(f.tkill_bad))
+                .param("tid", eq(0))
+                .param("sig", eq(cont)),
+            syscall("tgkill SIGCONT of itself", "tgkill", pid)
+                .param("res", eq(0))
+                .param("pid", eq(pid))
+                .param("tid", eq(pid))
+                .param("sig", eq(cont)),
+            syscall("tgkill of the reaped child fails", "tgkill", pid)
+                .param("res", eq(f.tgkill_gone))
+                .param("pid", eq(pid))
+                .param("tid", eq(f.victim))
+                .param("sig", eq(cont)),
+        ]),
+        sequence([
+            syscall("setpgid(0, 0) makes a group leader", "setpgid", g)
+                .param("res", eq(0))
+                .param("pid", eq(0))
+                .param("pgid", eq(0)),
+            syscall("setpgid(0, -1) fails", "setpgid", g)
+                .param("res", eq(f.grouper_fails.first().copied().unwrap_or(0)))
+                .param("pid", eq(0))
+                .param("pgid", eq(-1)),
+            syscall("setsid by a group leader fails", "setsid", g)
+                .param("res", eq(f.grouper_fails.get(1).copied().unwrap_or(0))),
+        ]),
+        all_of([syscall("setsid starts a session", "setsid", f.leader).param("res", eq(f.leader))]),
+    ])
+}
+
 /// The scenarios of this module.
-pub const SCENARIOS: &[Scenario] = &[Scenario {
-    name: "clone_family",
-    area: Area::Process,
-    description: "fork, vfork, clone (flag variants) and clone3, both sides of each, and their EINVAL/EAGAIN failures",
-    steps: &Typed {
-        act: clone_act,
-        expect: clone_expect,
+pub const SCENARIOS: &[Scenario] = &[
+    Scenario {
+        name: "clone_family",
+        area: Area::Process,
+        description: "fork, vfork, clone (flag variants) and clone3, both sides of each, and their EINVAL/EAGAIN failures",
+        steps: &Typed {
+            act: clone_act,
+            expect: clone_expect,
+        },
     },
-}];
+    Scenario {
+        name: "credentials",
+        area: Area::Privileges,
+        description: "a child reads its ids, sets its capabilities, drops to uid 1000 / gid 65534 through every set*id call, then fails to regain root",
+        steps: &Typed {
+            act: cred_act,
+            expect: cred_expect,
+        },
+    },
+    Scenario {
+        name: "signals_sessions",
+        area: Area::Process,
+        description: "kill, tkill and tgkill of a child and of itself, and of a reaped child (ESRCH); setpgid and setsid, and their EINVAL/EPERM failures",
+        steps: &Typed {
+            act: signal_act,
+            expect: signal_expect,
+        },
+    },
+];
