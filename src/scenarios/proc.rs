@@ -734,6 +734,417 @@ fn signal_expect(f: &SignalFacts, pid: i64) -> Expectation {
     ])
 }
 
+/// What `prctl_rlimits` did.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct PrctlFacts {
+    /// The child that renames itself and plays with its limits.
+    pub child: i64,
+    /// RLIMIT_NOFILE's soft and hard limits at the start.
+    pub nofile: [i64; 2],
+    /// The child's failures: prctl(9999), getrlimit(9999), setrlimit(soft > hard),
+    /// prlimit64 of a reaped child.
+    pub fails: Vec<i64>,
+    /// The reaped child.
+    pub gone: i64,
+}
+
+/// The name the child gives itself (15 bytes: the most `comm` holds).
+const NAME: &str = "sinspqa-renamed";
+
+fn prctl_act(_dir: &Path) -> Result<PrctlFacts, String> {
+    let mut rl = [0i64; 2];
+    sys!(
+        "getrlimit",
+        libc::SYS_getrlimit,
+        libc::RLIMIT_NOFILE,
+        rl.as_mut_ptr()
+    )?;
+    let gone = dead_pid()?;
+    let (child, fails) = fork_report(|| {
+        let name = cs(NAME);
+        sys!(
+            "PR_SET_NAME",
+            libc::SYS_prctl,
+            libc::PR_SET_NAME,
+            name.as_ptr(),
+            0,
+            0,
+            0
+        )?;
+        let mut buf = [0u8; 16];
+        sys!(
+            "PR_GET_NAME",
+            libc::SYS_prctl,
+            libc::PR_GET_NAME,
+            buf.as_mut_ptr(),
+            0,
+            0,
+            0
+        )?;
+        sys!(
+            "PR_SET_CHILD_SUBREAPER",
+            libc::SYS_prctl,
+            libc::PR_SET_CHILD_SUBREAPER,
+            1,
+            0,
+            0,
+            0
+        )?;
+        let mut v = 0i32;
+        sys!(
+            "PR_GET_CHILD_SUBREAPER",
+            libc::SYS_prctl,
+            libc::PR_GET_CHILD_SUBREAPER,
+            &mut v as *mut i32,
+            0,
+            0,
+            0
+        )?;
+        let mut out = vec![sys_fail!("prctl(9999)", libc::SYS_prctl, 9999, 7, 0, 0, 0)?];
+        let mut cur = [0i64; 2];
+        sys!(
+            "getrlimit",
+            libc::SYS_getrlimit,
+            libc::RLIMIT_NOFILE,
+            cur.as_mut_ptr()
+        )?;
+        out.push(sys_fail!(
+            "getrlimit(9999)",
+            libc::SYS_getrlimit,
+            9999,
+            cur.as_mut_ptr()
+        )?);
+        let lower = [512i64, rl[1]];
+        sys!(
+            "setrlimit",
+            libc::SYS_setrlimit,
+            libc::RLIMIT_NOFILE,
+            lower.as_ptr()
+        )?;
+        let inverted = [rl[1], 512];
+        out.push(sys_fail!(
+            "setrlimit soft > hard",
+            libc::SYS_setrlimit,
+            libc::RLIMIT_NOFILE,
+            inverted.as_ptr()
+        )?);
+        let newer = [256i64, rl[1]];
+        let mut old = [0i64; 2];
+        sys!(
+            "prlimit64",
+            libc::SYS_prlimit64,
+            0,
+            libc::RLIMIT_NOFILE,
+            newer.as_ptr(),
+            old.as_mut_ptr()
+        )?;
+        out.push(sys_fail!(
+            "prlimit64 of a reaped child",
+            libc::SYS_prlimit64,
+            gone,
+            libc::RLIMIT_NOFILE,
+            0usize,
+            old.as_mut_ptr()
+        )?);
+        Ok(out)
+    })?;
+    Ok(PrctlFacts {
+        child,
+        nofile: rl,
+        fails,
+        gone,
+    })
+}
+
+fn prctl_expect(f: &PrctlFacts, _pid: i64) -> Expectation {
+    let c = f.child;
+    let fail = |i: usize| f.fails.get(i).copied().unwrap_or(0);
+    let [soft, hard] = f.nofile;
+    Expectation::new(vec![sequence([
+        syscall("PR_SET_NAME", "prctl", c)
+            .param("res", eq(0))
+            .flags("option", &["PR_SET_NAME"])
+            .param("arg2_str", eq(NAME))
+            .param("arg2_int", eq(0)),
+        syscall("PR_GET_NAME", "prctl", c)
+            .param("res", eq(0))
+            .flags("option", &["PR_GET_NAME"])
+            .param("arg2_str", eq(NAME))
+            .param("arg2_int", eq(0)),
+        syscall("PR_SET_CHILD_SUBREAPER 1", "prctl", c)
+            .param("res", eq(0))
+            .flags("option", &["PR_SET_CHILD_SUBREAPER"])
+            .param("arg2_str", eq("<NA>"))
+            .param("arg2_int", eq(1)),
+        syscall("PR_GET_CHILD_SUBREAPER reads 1", "prctl", c)
+            .param("res", eq(0))
+            .flags("option", &["PR_GET_CHILD_SUBREAPER"])
+            .param("arg2_str", eq("<NA>"))
+            .param("arg2_int", eq(1)),
+        syscall("prctl of an unknown option fails", "prctl", c)
+            .param("res", eq(fail(0)))
+            .param("option", eq(9999))
+            .param("arg2_str", eq("<NA>"))
+            .param("arg2_int", eq(7)),
+        syscall("getrlimit(RLIMIT_NOFILE)", "getrlimit", c)
+            .param("res", eq(0))
+            .flags("resource", &["RLIMIT_NOFILE"])
+            .param("cur", eq(soft))
+            .param("max", eq(hard)),
+        syscall("getrlimit of an unknown resource fails", "getrlimit", c)
+            .param("res", eq(fail(1)))
+            // libs maps a resource it does not know to PPM_RLIMIT_UNKNOWN.
+            .flags("resource", &["RLIMIT_UNKNOWN"])
+            .param("cur", eq(-1))
+            .param("max", eq(-1)),
+        syscall(
+            "setrlimit(RLIMIT_NOFILE) lowers the soft limit",
+            "setrlimit",
+            c,
+        )
+        .param("res", eq(0))
+        .flags("resource", &["RLIMIT_NOFILE"])
+        .param("cur", eq(512))
+        .param("max", eq(hard)),
+        syscall("setrlimit soft above hard fails", "setrlimit", c)
+            .param("res", eq(fail(2)))
+            .flags("resource", &["RLIMIT_NOFILE"])
+            .param("cur", eq(hard))
+            .param("max", eq(512)),
+        syscall("prlimit64 of itself", "prlimit", c)
+            .param("res", eq(0))
+            .param("pid", eq(0))
+            .flags("resource", &["RLIMIT_NOFILE"])
+            .param("newcur", eq(256))
+            .param("newmax", eq(hard))
+            .param("oldcur", eq(512))
+            .param("oldmax", eq(hard)),
+        syscall("prlimit64 of a reaped child fails", "prlimit", c)
+            .param("res", eq(fail(3)))
+            .param("pid", eq(f.gone))
+            .flags("resource", &["RLIMIT_NOFILE"])
+            // No new limit given (NULL): 0, where the old limit not read is -1.
+            .param("newcur", eq(0))
+            .param("newmax", eq(0))
+            .param("oldcur", eq(-1))
+            .param("oldmax", eq(-1)),
+    ])])
+}
+
+/// What `ptrace_pidfd_vm` did.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct PtraceFacts {
+    /// The sleeping child traced, then killed.
+    pub tracee: i64,
+    /// A reaped child.
+    pub gone: i64,
+    /// ptrace(PTRACE_ATTACH) of the reaped child: -ESRCH.
+    pub attach_gone: i64,
+    /// pidfd_open of the tracee.
+    pub pidfd: i64,
+    /// pidfd_open with unknown flags: -EINVAL.
+    pub pidfd_bad: i64,
+    /// pidfd_open of the workload itself.
+    pub self_pidfd: i64,
+    /// The pipe end copied with pidfd_getfd, and the copy.
+    pub target: i64,
+    /// The copy.
+    pub copy: i64,
+    /// pidfd_getfd on fd -1: -EBADF.
+    pub getfd_bad: i64,
+    /// The bytes moved by process_vm_readv and process_vm_writev.
+    pub moved: i64,
+    /// process_vm_readv on NULL iovecs: -EFAULT.
+    pub readv_bad: i64,
+    /// process_vm_writev to the reaped child: -ESRCH.
+    pub writev_gone: i64,
+}
+
+const VM_DATA: &[u8] = b"sinspqa-vm-data";
+
+fn ptrace_act(_dir: &Path) -> Result<PtraceFacts, String> {
+    let me = getpid();
+    let gone = dead_pid()?;
+    let tracee = sleeper()?;
+    sys!(
+        "PTRACE_ATTACH",
+        libc::SYS_ptrace,
+        libc::PTRACE_ATTACH,
+        tracee,
+        0,
+        0
+    )?;
+    wait4(tracee)?;
+    let attach_gone = sys_fail!(
+        "PTRACE_ATTACH gone",
+        libc::SYS_ptrace,
+        libc::PTRACE_ATTACH,
+        gone,
+        0,
+        0
+    )?;
+    let pidfd = sys!("pidfd_open", libc::SYS_pidfd_open, tracee, 0)?;
+    let pidfd_bad = sys_fail!("pidfd_open bad flags", libc::SYS_pidfd_open, tracee, 0x1234)?;
+    sys!("kill", libc::SYS_kill, tracee, libc::SIGKILL)?;
+    wait4(tracee)?;
+    let self_pidfd = sys!("pidfd_open self", libc::SYS_pidfd_open, me, 0)?;
+    let mut p = [0i32; 2];
+    sys!("pipe2", libc::SYS_pipe2, p.as_mut_ptr(), 0)?;
+    let target = p[0] as i64;
+    let copy = sys!("pidfd_getfd", libc::SYS_pidfd_getfd, self_pidfd, target, 0)?;
+    let getfd_bad = sys_fail!("pidfd_getfd -1", libc::SYS_pidfd_getfd, -1, target, 0)?;
+    let mut buf = [0u8; 15];
+    let local = libc::iovec {
+        iov_base: buf.as_mut_ptr().cast(),
+        iov_len: buf.len(),
+    };
+    let remote = libc::iovec {
+        iov_base: VM_DATA.as_ptr() as *mut libc::c_void,
+        iov_len: VM_DATA.len(),
+    };
+    let moved = sys!(
+        "process_vm_readv",
+        libc::SYS_process_vm_readv,
+        me,
+        &local as *const libc::iovec,
+        1,
+        &remote as *const libc::iovec,
+        1,
+        0
+    )?;
+    let readv_bad = sys_fail!(
+        "process_vm_readv NULL",
+        libc::SYS_process_vm_readv,
+        me,
+        0usize,
+        7,
+        0usize,
+        7,
+        0
+    )?;
+    let mut dst = [0u8; 15];
+    let src = libc::iovec {
+        iov_base: VM_DATA.as_ptr() as *mut libc::c_void,
+        iov_len: VM_DATA.len(),
+    };
+    let dsti = libc::iovec {
+        iov_base: dst.as_mut_ptr().cast(),
+        iov_len: dst.len(),
+    };
+    sys!(
+        "process_vm_writev",
+        libc::SYS_process_vm_writev,
+        me,
+        &src as *const libc::iovec,
+        1,
+        &dsti as *const libc::iovec,
+        1,
+        0
+    )?;
+    let writev_gone = sys_fail!(
+        "process_vm_writev gone",
+        libc::SYS_process_vm_writev,
+        gone,
+        &src as *const libc::iovec,
+        1,
+        &dsti as *const libc::iovec,
+        1,
+        0
+    )?;
+    for fd in [pidfd, self_pidfd, copy, p[0] as i64, p[1] as i64] {
+        sys!("close", libc::SYS_close, fd)?;
+    }
+    Ok(PtraceFacts {
+        tracee: tracee as i64,
+        gone,
+        attach_gone,
+        pidfd,
+        pidfd_bad,
+        self_pidfd,
+        target,
+        copy,
+        getfd_bad,
+        moved,
+        readv_bad,
+        writev_gone,
+    })
+}
+
+/// A PT_DYN param holding a u64 (`PPM_PTRACE_IDX_UINT64`, then the value): its raw bytes.
+fn dyn_u64(v: u64) -> Vec<u8> {
+    let mut b = vec![0u8];
+    b.extend(v.to_le_bytes());
+    b
+}
+
+fn ptrace_expect(f: &PtraceFacts, pid: i64) -> Expectation {
+    Expectation::new(vec![sequence([
+        syscall("PTRACE_ATTACH to the sleeping child", "ptrace", pid)
+            .param("res", eq(0))
+            .flags("request", &["PTRACE_ATTACH"])
+            .param("pid", eq(f.tracee))
+            .param("addr", eq(dyn_u64(0)))
+            .param("data", eq(dyn_u64(0))),
+        syscall("PTRACE_ATTACH to a reaped child fails", "ptrace", pid)
+            .param("res", eq(f.attach_gone))
+            .flags("request", &["PTRACE_ATTACH"])
+            .param("pid", eq(f.gone))
+            .param("addr", eq(dyn_u64(0)))
+            .param("data", eq(dyn_u64(0))),
+        syscall("pidfd_open of the tracee", "pidfd_open", pid)
+            .param("fd", eq(f.pidfd))
+            .param("pid", eq(f.tracee))
+            .param("flags", eq(0)),
+        syscall("pidfd_open with unknown flags fails", "pidfd_open", pid)
+            .param("fd", eq(f.pidfd_bad))
+            .param("pid", eq(f.tracee))
+            // libs keeps only the flags it knows (PIDFD_NONBLOCK): none of 0x1234.
+            .param("flags", eq(0)),
+        syscall("pidfd_getfd copies the pipe end", "pidfd_getfd", pid)
+            .param("fd", eq(f.copy))
+            .param("pid_fd", eq(f.self_pidfd))
+            .param("target_fd", eq(f.target))
+            .param("flags", eq(0)),
+        syscall("pidfd_getfd on fd -1 fails", "pidfd_getfd", pid)
+            .param("fd", eq(f.getfd_bad))
+            .param("pid_fd", eq(-1))
+            .param("target_fd", eq(f.target))
+            .param("flags", eq(0)),
+        syscall(
+            "process_vm_readv of its own memory",
+            "process_vm_readv",
+            pid,
+        )
+        .param("res", eq(f.moved))
+        .param("pid", eq(pid))
+        .param("data", eq(VM_DATA.to_vec())),
+        syscall(
+            "process_vm_readv on NULL iovecs fails",
+            "process_vm_readv",
+            pid,
+        )
+        .param("res", eq(f.readv_bad))
+        .param("pid", eq(pid))
+        .param("data", eq(serde_json::Value::Null)),
+        syscall(
+            "process_vm_writev into its own memory",
+            "process_vm_writev",
+            pid,
+        )
+        .param("res", eq(f.moved))
+        .param("pid", eq(pid))
+        .param("data", eq(VM_DATA.to_vec())),
+        syscall(
+            "process_vm_writev to a reaped child fails",
+            "process_vm_writev",
+            pid,
+        )
+        .param("res", eq(f.writev_gone))
+        .param("pid", eq(f.gone))
+        .param("data", eq(serde_json::Value::Null)),
+    ])])
+}
+
 /// The scenarios of this module.
 pub const SCENARIOS: &[Scenario] = &[
     Scenario {
@@ -761,6 +1172,24 @@ pub const SCENARIOS: &[Scenario] = &[
         steps: &Typed {
             act: signal_act,
             expect: signal_expect,
+        },
+    },
+    Scenario {
+        name: "prctl_rlimits",
+        area: Area::Process,
+        description: "a child renames itself and becomes a subreaper with prctl, reads and lowers its fd limit with getrlimit, setrlimit and prlimit64, and their EINVAL/ESRCH failures",
+        steps: &Typed {
+            act: prctl_act,
+            expect: prctl_expect,
+        },
+    },
+    Scenario {
+        name: "ptrace_pidfd_vm",
+        area: Area::Process,
+        description: "ptrace attaches to a child, pidfd_open and pidfd_getfd, process_vm_readv/writev of its own memory, and their ESRCH/EINVAL/EBADF/EFAULT failures",
+        steps: &Typed {
+            act: ptrace_act,
+            expect: ptrace_expect,
         },
     },
 ];
