@@ -1145,6 +1145,364 @@ fn ptrace_expect(f: &PtraceFacts, pid: i64) -> Expectation {
     ])])
 }
 
+/// What `ns_seccomp` did.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct NsFacts {
+    /// /proc/self/ns/uts, opened.
+    pub ns_fd: i64,
+    /// setns(ns_fd, CLONE_NEWNET): -EINVAL (not a network namespace).
+    pub setns_wrong: i64,
+    /// setns(-1, 0): -EBADF.
+    pub setns_bad: i64,
+    /// seccomp(99, 0, NULL): -EINVAL.
+    pub seccomp_bad: i64,
+    /// The child that unshares its UTS namespace and installs a filter.
+    pub child: i64,
+    /// Its unshare(CLONE_NEWUTS) once unprivileged: -EPERM.
+    pub unshare_denied: i64,
+}
+
+fn ns_act(_dir: &Path) -> Result<NsFacts, String> {
+    let path = cs("/proc/self/ns/uts");
+    let ns_fd = sys!(
+        "open ns",
+        libc::SYS_openat,
+        libc::AT_FDCWD,
+        path.as_ptr(),
+        libc::O_RDONLY | libc::O_CLOEXEC
+    )?;
+    sys!("setns own uts", libc::SYS_setns, ns_fd, libc::CLONE_NEWUTS)?;
+    let setns_wrong = sys_fail!(
+        "setns uts as net",
+        libc::SYS_setns,
+        ns_fd,
+        libc::CLONE_NEWNET
+    )?;
+    let setns_bad = sys_fail!("setns -1", libc::SYS_setns, -1, 0)?;
+    let seccomp_bad = sys_fail!("seccomp(99)", libc::SYS_seccomp, 99, 0, 0usize)?;
+    sys!("close", libc::SYS_close, ns_fd)?;
+    let (child, v) = fork_report(|| {
+        sys!("unshare uts", libc::SYS_unshare, libc::CLONE_NEWUTS)?;
+        let allow = [libc::sock_filter {
+            code: (libc::BPF_RET | libc::BPF_K) as u16,
+            jt: 0,
+            jf: 0,
+            k: libc::SECCOMP_RET_ALLOW,
+        }];
+        let prog = libc::sock_fprog {
+            len: 1,
+            filter: allow.as_ptr() as *mut libc::sock_filter,
+        };
+        sys!(
+            "seccomp filter",
+            libc::SYS_seccomp,
+            libc::SECCOMP_SET_MODE_FILTER,
+            0,
+            &prog as *const libc::sock_fprog
+        )?;
+        sys!("setresuid 1000", libc::SYS_setresuid, 1000, 1000, 1000)?;
+        Ok(vec![sys_fail!(
+            "unshare unprivileged",
+            libc::SYS_unshare,
+            libc::CLONE_NEWUTS
+        )?])
+    })?;
+    Ok(NsFacts {
+        ns_fd,
+        setns_wrong,
+        setns_bad,
+        seccomp_bad,
+        child,
+        unshare_denied: v.first().copied().unwrap_or(0),
+    })
+}
+
+fn ns_expect(f: &NsFacts, pid: i64) -> Expectation {
+    let c = f.child;
+    Expectation::new(vec![
+        sequence([
+            syscall("setns into its own UTS namespace", "setns", pid)
+                .param("res", eq(0))
+                .param("fd", eq(f.ns_fd))
+                .flags("nstype", &["CLONE_NEWUTS"]),
+            syscall(
+                "setns of a UTS fd as a network namespace fails",
+                "setns",
+                pid,
+            )
+            .param("res", eq(f.setns_wrong))
+            .param("fd", eq(f.ns_fd))
+            .flags("nstype", &["CLONE_NEWNET"]),
+            syscall("setns of fd -1 fails", "setns", pid)
+                .param("res", eq(f.setns_bad))
+                .param("fd", eq(-1))
+                .param("nstype", eq(0)),
+            syscall("seccomp of an unknown operation fails", "seccomp", pid)
+                .param("res", eq(f.seccomp_bad))
+                .param("op", eq(99))
+                .param("flags", eq(0)),
+        ]),
+        sequence([
+            syscall("unshare of the UTS namespace", "unshare", c)
+                .param("res", eq(0))
+                .flags("flags", &["CLONE_NEWUTS"]),
+            syscall("seccomp installs an allow-all filter", "seccomp", c)
+                .param("res", eq(0))
+                .param("op", eq(libc::SECCOMP_SET_MODE_FILTER as i64))
+                .param("flags", eq(0)),
+            syscall("unshare unprivileged fails", "unshare", c)
+                .param("res", eq(f.unshare_denied))
+                .flags("flags", &["CLONE_NEWUTS"])
+                .field("user.uid", eq(1000)),
+        ]),
+    ])
+}
+
+/// What `execveat_family` did.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct ExecFacts {
+    /// The workload.
+    pub task: Task,
+    /// /bin/true, opened.
+    pub fd: i64,
+    /// The child that execs it through the fd.
+    pub child: i64,
+    /// execveat of a missing file: -ENOENT.
+    pub missing: i64,
+    /// /bin/true's real path.
+    pub exepath: String,
+    /// Its inode, and its ctime and mtime in ns.
+    pub ino: u64,
+    /// ctime (ns since the epoch).
+    pub ctime: u64,
+    /// mtime (ns since the epoch).
+    pub mtime: u64,
+    /// The workload's process group.
+    pub pgid: i64,
+    /// Its controlling tty (the device number, 0 for none).
+    pub tty: i64,
+    /// /proc/self/loginuid.
+    pub loginuid: i64,
+    /// Its capabilities: inheritable, permitted, effective (/proc/self/status).
+    pub caps: [i64; 3],
+    /// The workload binary's inode.
+    pub self_ino: u64,
+    /// Its ctime (ns).
+    pub self_ctime: u64,
+    /// Its mtime (ns).
+    pub self_mtime: u64,
+}
+
+const EXEC_ARGV: [&str; 2] = ["true", "sinspqa-execveat"];
+const EXEC_ENV: &str = "PATH=/usr/bin:/bin";
+
+fn exec_act(_dir: &Path) -> Result<ExecFacts, String> {
+    let task = task()?;
+    let bin = std::fs::canonicalize("/bin/true").map_err(|e| format!("/bin/true: {e}"))?;
+    let p = cs(&bin);
+    let fd = sys!(
+        "open true",
+        libc::SYS_openat,
+        libc::AT_FDCWD,
+        p.as_ptr(),
+        libc::O_RDONLY
+    )?;
+    let args: Vec<std::ffi::CString> = EXEC_ARGV.iter().map(|a| cs(a)).collect();
+    let mut argv: Vec<*const libc::c_char> = args.iter().map(|a| a.as_ptr()).collect();
+    argv.push(std::ptr::null());
+    let env0 = cs(EXEC_ENV);
+    let env = [env0.as_ptr(), std::ptr::null()];
+    let empty = cs("");
+    let child = fork_and_wait(|| {
+        sys!(
+            "execveat",
+            libc::SYS_execveat,
+            fd,
+            empty.as_ptr(),
+            argv.as_ptr(),
+            env.as_ptr(),
+            libc::AT_EMPTY_PATH
+        )?;
+        Err("execveat returned".into())
+    })? as i64;
+    let missing_path = cs("sinspqa-missing");
+    let missing = sys_fail!(
+        "execveat missing",
+        libc::SYS_execveat,
+        libc::AT_FDCWD,
+        missing_path.as_ptr(),
+        argv.as_ptr(),
+        env.as_ptr(),
+        0
+    )?;
+    sys!("close", libc::SYS_close, fd)?;
+    use std::os::unix::fs::MetadataExt;
+    let md = std::fs::metadata(&bin).map_err(|e| format!("stat: {e}"))?;
+    let me = std::fs::metadata(&task.exe).map_err(|e| format!("stat self: {e}"))?;
+    let stat = std::fs::read_to_string("/proc/self/stat").map_err(|e| format!("stat: {e}"))?;
+    // The fields after the parenthesised comm: state ppid pgrp session tty_nr ...
+    let rest: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, r)| r.split_whitespace().collect())
+        .unwrap_or_default();
+    let num = |i: usize| {
+        rest.get(i)
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or(-1)
+    };
+    let status =
+        std::fs::read_to_string("/proc/self/status").map_err(|e| format!("status: {e}"))?;
+    let cap = |k: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(k))
+            .and_then(|v| i64::from_str_radix(v.trim(), 16).ok())
+            .unwrap_or(-1)
+    };
+    let loginuid = std::fs::read_to_string("/proc/self/loginuid")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(-1);
+    Ok(ExecFacts {
+        task,
+        fd,
+        child,
+        missing,
+        exepath: bin.display().to_string(),
+        ino: md.ino(),
+        ctime: md.ctime() as u64 * 1_000_000_000 + md.ctime_nsec() as u64,
+        mtime: md.mtime() as u64 * 1_000_000_000 + md.mtime_nsec() as u64,
+        pgid: num(2),
+        tty: num(4),
+        loginuid,
+        caps: [cap("CapInh:"), cap("CapPrm:"), cap("CapEff:")],
+        self_ino: me.ino(),
+        self_ctime: me.ctime() as u64 * 1_000_000_000 + me.ctime_nsec() as u64,
+        self_mtime: me.mtime() as u64 * 1_000_000_000 + me.mtime_nsec() as u64,
+    })
+}
+
+/// NUL-terminated strings as the bytes of a PT_BYTEBUF (args, env).
+fn nul_joined(v: &[&str]) -> Vec<u8> {
+    v.iter().flat_map(|a| a.bytes().chain([0])).collect()
+}
+
+fn exec_expect(f: &ExecFacts, pid: i64) -> Expectation {
+    let t = &f.task;
+    let common = |m: EventMatcher| {
+        m.param("cwd", eq("<NA>"))
+            .param("fdlimit", eq(t.fdlimit))
+            .param("tty", eq(f.tty))
+            .param("vpgid", eq(f.pgid))
+            .param("pgid", eq(f.pgid))
+            .param("loginuid", eq(f.loginuid))
+            .param("cap_inheritable", eq(f.caps[0]))
+            .param("cap_permitted", eq(f.caps[1]))
+            .param("cap_effective", eq(f.caps[2]))
+            .param("uid", eq(0))
+            .param("gid", eq(0))
+            .unchecked("pgft_maj", "memory")
+            .unchecked("pgft_min", "memory")
+            .unchecked("vm_size", "memory")
+            .unchecked("vm_rss", "memory")
+            .unchecked("vm_swap", "memory")
+            .unchecked("cgroups", "host")
+    };
+    // A successful execveat is reported by the sched_process_exec tracepoint, as an execve
+    // exit event; the call's enter event (where this libs has one) carries dirfd, pathname
+    // and flags.
+    let enter = crate::event::current_events("execveat")
+        .any(|e| e.direction == crate::event::Direction::Enter && !e.params.is_empty());
+    let mut child = Vec::new();
+    if enter {
+        child.push(
+            event("execveat of /bin/true through its fd (enter)")
+                .ty("execveat")
+                .enter()
+                .field("proc.pid", eq(f.child))
+                .param("dirfd", eq(f.fd))
+                .param("pathname", eq(""))
+                .flags("flags", &["AT_EMPTY_PATH"]),
+        );
+    }
+    child.push(
+        common(
+            event("execveat of /bin/true through its fd: the exec")
+                .ty("execve")
+                .exit()
+                .field("proc.pid", eq(f.child)),
+        )
+        // Both binaries are writable by root.
+        .flags("flags", &["EXE_WRITABLE"])
+        .param("res", eq(0))
+        .param("exe", eq(EXEC_ARGV[0]))
+        .param("args", eq(nul_joined(&EXEC_ARGV[1..])))
+        .param("tid", eq(f.child))
+        .param("pid", eq(f.child))
+        .param("ptid", eq(pid))
+        .param("comm", eq("true"))
+        .param("env", eq(nul_joined(&[EXEC_ENV])))
+        .param("exe_ino", eq(f.ino))
+        .unchecked("exe_ino_ctime", "libs bug")
+        .unchecked("exe_ino_mtime", "libs bug")
+        .param("trusted_exepath", eq(f.exepath.clone()))
+        .field("proc.name", eq("true"))
+        .field("proc.exepath", eq(f.exepath.clone()))
+        .field("proc.ppid", eq(pid))
+        .field("proc.pname", eq(t.comm.clone()))
+        .field("proc.cmdline", eq(EXEC_ARGV.join(" "))),
+    );
+    // From libs 0.22 the execve exit event names the file the kernel ran.
+    let filename = crate::event::current_events("execve").any(|e| {
+        e.direction == crate::event::Direction::Exit
+            && e.params.iter().any(|p| p.name == "filename")
+    });
+    if filename {
+        let last = child.pop().expect("the exec matcher");
+        child.push(last.param("filename", eq(format!("/dev/fd/{}", f.fd))));
+    }
+    // The failed call's enter event (where this libs has one) carries the call's flags (none),
+    // its exit event the workload binary's (execve_flags: PPM_EXE_WRITABLE, root may write it):
+    // asserted on each event apart.
+    let mut failed = vec![
+        common(syscall("execveat of a missing file fails", "execveat", pid))
+            .param("dirfd", eq(libc::AT_FDCWD))
+            .param("pathname", eq("sinspqa-missing"))
+            .param("res", eq(f.missing))
+            .unchecked("flags", "asserted apart")
+            // The failed call reports the argv and env it was given.
+            .param("exe", eq(EXEC_ARGV[0]))
+            .param("args", eq(nul_joined(&EXEC_ARGV[1..])))
+            .param("env", eq(nul_joined(&[EXEC_ENV])))
+            .param("tid", eq(pid))
+            .param("pid", eq(pid))
+            .unchecked("ptid", "harness thread")
+            .param("comm", eq(t.comm.clone()))
+            .param("exe_ino", eq(f.self_ino))
+            .unchecked("exe_ino_ctime", "libs bug")
+            .unchecked("exe_ino_mtime", "libs bug")
+            .param("trusted_exepath", eq(t.exe.clone()))
+            .field("proc.name", eq(t.comm.clone())),
+    ];
+    if enter {
+        failed.push(
+            event("the failed execveat's flags (enter)")
+                .ty("execveat")
+                .enter()
+                .field("proc.pid", eq(pid))
+                .param("flags", eq(0)),
+        );
+    }
+    failed.push(
+        event("the failed execveat's exe flags")
+            .ty("execveat")
+            .exit()
+            .field("proc.pid", eq(pid))
+            .param("flags", eq(1)),
+    );
+    Expectation::new(vec![sequence(child), all_of(failed)])
+}
+
 /// The scenarios of this module.
 pub const SCENARIOS: &[Scenario] = &[
     Scenario {
@@ -1190,6 +1548,24 @@ pub const SCENARIOS: &[Scenario] = &[
         steps: &Typed {
             act: ptrace_act,
             expect: ptrace_expect,
+        },
+    },
+    Scenario {
+        name: "ns_seccomp",
+        area: Area::Process,
+        description: "setns into its own UTS namespace, unshare of it in a child, a seccomp allow-all filter, and their EINVAL/EBADF/EPERM failures",
+        steps: &Typed {
+            act: ns_act,
+            expect: ns_expect,
+        },
+    },
+    Scenario {
+        name: "execveat_family",
+        area: Area::Process,
+        description: "a child execs /bin/true through its fd with execveat(AT_EMPTY_PATH); execveat of a missing file fails with ENOENT",
+        steps: &Typed {
+            act: exec_act,
+            expect: exec_expect,
         },
     },
 ];
