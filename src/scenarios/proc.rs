@@ -1307,7 +1307,7 @@ fn exec_act(_dir: &Path) -> Result<ExecFacts, String> {
         p.as_ptr(),
         libc::O_RDONLY
     )?;
-    let args: Vec<std::ffi::CString> = EXEC_ARGV.iter().map(|a| cs(a)).collect();
+    let args: Vec<std::ffi::CString> = EXEC_ARGV.iter().map(cs).collect();
     let mut argv: Vec<*const libc::c_char> = args.iter().map(|a| a.as_ptr()).collect();
     argv.push(std::ptr::null());
     let env0 = cs(EXEC_ENV);
