@@ -133,6 +133,8 @@ pub struct CloneFacts {
     pub clone_bad: i64,
     /// clone3 with a too small size: -EINVAL.
     pub clone3_bad: i64,
+    /// clone(CLONE_VM|CLONE_VFORK|SIGCHLD)'s child (a vfork through clone).
+    pub clone_vm: i64,
     /// The child limited to no process (RLIMIT_NPROC 0, uid 1000).
     pub limited: i64,
     /// Its fork: -EAGAIN.
@@ -155,9 +157,16 @@ fn reap_forked(r: libc::c_long, what: &str) -> Result<i64, String> {
 /// vfork(2), the child exiting in the same asm block (it shares the parent's stack and memory
 /// until it exits, so it must not return into Rust code). Returns the raw result.
 fn raw_vfork() -> i64 {
+    raw_shared(libc::SYS_vfork, 0)
+}
+
+/// A fork-like call `nr` (vfork, or clone with `flags`, no new stack) whose child may share the
+/// parent's memory and stack: the child exits with exit_group(0) in the same asm block, before
+/// touching any memory. Returns the raw result in the parent.
+fn raw_shared(nr: i64, flags: i64) -> i64 {
     let ret: i64;
-    // SAFETY: vfork's child runs only exit_group(0) before touching any memory; the parent
-    // resumes after it exited. rcx/r11 are clobbered by `syscall`.
+    // SAFETY: the child runs only exit_group(0); the parent resumes with its registers intact
+    // but rax (the result), rdi, rcx and r11 (clobbered by `syscall`).
     unsafe {
         std::arch::asm!(
             "syscall",
@@ -167,8 +176,12 @@ fn raw_vfork() -> i64 {
             "xor edi, edi",
             "syscall",
             "2:",
-            inout("rax") libc::SYS_vfork => ret,
-            out("rdi") _,
+            inout("rax") nr => ret,
+            inout("rdi") flags => _,
+            in("rsi") 0usize,
+            in("rdx") 0usize,
+            in("r10") 0usize,
+            in("r8") 0usize,
             out("rcx") _,
             out("r11") _,
         );
@@ -204,7 +217,16 @@ fn clone_act(_dir: &Path) -> Result<CloneFacts, String> {
     wait4(vf as i32)?;
     let clone = reap_forked(
         // SAFETY: fork-like clone (no CLONE_VM): the child has its own copy of memory.
-        unsafe { libc::syscall(libc::SYS_clone, libc::SIGCHLD, 0, 0, 0, 0) },
+        unsafe {
+            libc::syscall(
+                libc::SYS_clone,
+                libc::SIGCHLD as usize,
+                0usize,
+                0usize,
+                0usize,
+                0usize,
+            )
+        },
         "clone",
     )?;
     let mut settid: i32 = 0;
@@ -214,15 +236,20 @@ fn clone_act(_dir: &Path) -> Result<CloneFacts, String> {
         unsafe {
             libc::syscall(
                 libc::SYS_clone,
-                shared_flags | libc::SIGCHLD,
-                0,
+                (shared_flags | libc::SIGCHLD) as usize,
+                0usize,
                 &mut settid as *mut i32,
-                0,
-                0,
+                0usize,
+                0usize,
             )
         },
         "clone shared",
     )?;
+    if settid as i64 != clone_shared {
+        return Err(format!(
+            "CLONE_PARENT_SETTID stored {settid}, not {clone_shared}"
+        ));
+    }
     let args = CloneArgs {
         exit_signal: libc::SIGCHLD as u64,
         ..Default::default()
@@ -241,12 +268,20 @@ fn clone_act(_dir: &Path) -> Result<CloneFacts, String> {
     let clone_bad = sys_fail!(
         "clone(CLONE_THREAD)",
         libc::SYS_clone,
-        libc::CLONE_THREAD,
-        0,
-        0,
-        0,
-        0
+        libc::CLONE_THREAD as usize,
+        0usize,
+        0usize,
+        0usize,
+        0usize
     )?;
+    let clone_vm = raw_shared(
+        libc::SYS_clone,
+        (libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD) as i64,
+    );
+    if clone_vm < 0 {
+        return Err(format!("clone(CLONE_VM|CLONE_VFORK): {}", -clone_vm));
+    }
+    wait4(clone_vm as i32)?;
     let clone3_bad = sys_fail!(
         "clone3 size 8",
         libc::SYS_clone3,
@@ -288,6 +323,7 @@ fn clone_act(_dir: &Path) -> Result<CloneFacts, String> {
         clone3,
         clone_bad,
         clone3_bad,
+        clone_vm,
         limited,
         fork_bad: fails[0],
         vfork_bad: fails[1],
@@ -321,6 +357,12 @@ fn clone_expect(f: &CloneFacts, pid: i64) -> Expectation {
                 &["CLONE_THREAD"],
             ),
             parent(
+                "clone(CLONE_VM|CLONE_VFORK), a vfork through clone",
+                "clone",
+                f.clone_vm,
+                &["CLONE_VM", "CLONE_VFORK"],
+            ),
+            parent(
                 "clone3 with a too small size fails",
                 "clone3",
                 f.clone3_bad,
@@ -339,6 +381,13 @@ fn clone_expect(f: &CloneFacts, pid: i64) -> Expectation {
                 &shared,
             ),
             child_side("clone3's child", "clone3", t, f.clone3, &[]),
+            child_side(
+                "the vfork-like clone's child",
+                "clone",
+                t,
+                f.clone_vm,
+                &["CLONE_VM", "CLONE_VFORK"],
+            ),
         ]),
         sequence([
             clone_task(
@@ -785,10 +834,10 @@ fn prctl_act(_dir: &Path) -> Result<PrctlFacts, String> {
             "PR_SET_CHILD_SUBREAPER",
             libc::SYS_prctl,
             libc::PR_SET_CHILD_SUBREAPER,
-            1,
-            0,
-            0,
-            0
+            1usize,
+            0usize,
+            0usize,
+            0usize
         )?;
         let mut v = 0i32;
         sys!(
@@ -796,11 +845,19 @@ fn prctl_act(_dir: &Path) -> Result<PrctlFacts, String> {
             libc::SYS_prctl,
             libc::PR_GET_CHILD_SUBREAPER,
             &mut v as *mut i32,
-            0,
-            0,
-            0
+            0usize,
+            0usize,
+            0usize
         )?;
-        let mut out = vec![sys_fail!("prctl(9999)", libc::SYS_prctl, 9999, 7, 0, 0, 0)?];
+        let mut out = vec![sys_fail!(
+            "prctl(9999)",
+            libc::SYS_prctl,
+            9999usize,
+            7usize,
+            0usize,
+            0usize,
+            0usize
+        )?];
         let mut cur = [0i64; 2];
         sys!(
             "getrlimit",
@@ -940,6 +997,8 @@ pub struct PtraceFacts {
     pub gone: i64,
     /// ptrace(PTRACE_ATTACH) of the reaped child: -ESRCH.
     pub attach_gone: i64,
+    /// ptrace(PTRACE_ATTACH) of itself: -EPERM.
+    pub attach_self: i64,
     /// pidfd_open of the tracee.
     pub pidfd: i64,
     /// pidfd_open with unknown flags: -EINVAL.
@@ -969,19 +1028,27 @@ fn ptrace_act(_dir: &Path) -> Result<PtraceFacts, String> {
     sys!(
         "PTRACE_ATTACH",
         libc::SYS_ptrace,
-        libc::PTRACE_ATTACH,
+        libc::PTRACE_ATTACH as usize,
         tracee,
-        0,
-        0
+        0usize,
+        0usize
     )?;
     wait4(tracee)?;
     let attach_gone = sys_fail!(
         "PTRACE_ATTACH gone",
         libc::SYS_ptrace,
-        libc::PTRACE_ATTACH,
+        libc::PTRACE_ATTACH as usize,
         gone,
-        0,
-        0
+        0usize,
+        0usize
+    )?;
+    let attach_self = sys_fail!(
+        "PTRACE_ATTACH self",
+        libc::SYS_ptrace,
+        libc::PTRACE_ATTACH as usize,
+        me,
+        0usize,
+        0usize
     )?;
     let pidfd = sys!("pidfd_open", libc::SYS_pidfd_open, tracee, 0)?;
     let pidfd_bad = sys_fail!("pidfd_open bad flags", libc::SYS_pidfd_open, tracee, 0x1234)?;
@@ -1007,20 +1074,20 @@ fn ptrace_act(_dir: &Path) -> Result<PtraceFacts, String> {
         libc::SYS_process_vm_readv,
         me,
         &local as *const libc::iovec,
-        1,
+        1usize,
         &remote as *const libc::iovec,
-        1,
-        0
+        1usize,
+        0usize
     )?;
     let readv_bad = sys_fail!(
         "process_vm_readv NULL",
         libc::SYS_process_vm_readv,
         me,
         0usize,
-        7,
+        7usize,
         0usize,
-        7,
-        0
+        7usize,
+        0usize
     )?;
     let mut dst = [0u8; 15];
     let src = libc::iovec {
@@ -1036,20 +1103,20 @@ fn ptrace_act(_dir: &Path) -> Result<PtraceFacts, String> {
         libc::SYS_process_vm_writev,
         me,
         &src as *const libc::iovec,
-        1,
+        1usize,
         &dsti as *const libc::iovec,
-        1,
-        0
+        1usize,
+        0usize
     )?;
     let writev_gone = sys_fail!(
         "process_vm_writev gone",
         libc::SYS_process_vm_writev,
         gone,
         &src as *const libc::iovec,
-        1,
+        1usize,
         &dsti as *const libc::iovec,
-        1,
-        0
+        1usize,
+        0usize
     )?;
     for fd in [pidfd, self_pidfd, copy, p[0] as i64, p[1] as i64] {
         sys!("close", libc::SYS_close, fd)?;
@@ -1058,6 +1125,7 @@ fn ptrace_act(_dir: &Path) -> Result<PtraceFacts, String> {
         tracee: tracee as i64,
         gone,
         attach_gone,
+        attach_self,
         pidfd,
         pidfd_bad,
         self_pidfd,
@@ -1089,6 +1157,12 @@ fn ptrace_expect(f: &PtraceFacts, pid: i64) -> Expectation {
             .param("res", eq(f.attach_gone))
             .flags("request", &["PTRACE_ATTACH"])
             .param("pid", eq(f.gone))
+            .param("addr", eq(dyn_u64(0)))
+            .param("data", eq(dyn_u64(0))),
+        syscall("PTRACE_ATTACH to itself fails", "ptrace", pid)
+            .param("res", eq(f.attach_self))
+            .flags("request", &["PTRACE_ATTACH"])
+            .param("pid", eq(pid))
             .param("addr", eq(dyn_u64(0)))
             .param("data", eq(dyn_u64(0))),
         syscall("pidfd_open of the tracee", "pidfd_open", pid)
@@ -1179,10 +1253,14 @@ fn ns_act(_dir: &Path) -> Result<NsFacts, String> {
         libc::CLONE_NEWNET
     )?;
     let setns_bad = sys_fail!("setns -1", libc::SYS_setns, -1, 0)?;
-    let seccomp_bad = sys_fail!("seccomp(99)", libc::SYS_seccomp, 99, 0, 0usize)?;
+    let seccomp_bad = sys_fail!("seccomp(99)", libc::SYS_seccomp, 99usize, 0usize, 0usize)?;
     sys!("close", libc::SYS_close, ns_fd)?;
     let (child, v) = fork_report(|| {
-        sys!("unshare uts", libc::SYS_unshare, libc::CLONE_NEWUTS)?;
+        sys!(
+            "unshare uts",
+            libc::SYS_unshare,
+            libc::CLONE_NEWUTS as usize
+        )?;
         let allow = [libc::sock_filter {
             code: (libc::BPF_RET | libc::BPF_K) as u16,
             jt: 0,
@@ -1197,14 +1275,14 @@ fn ns_act(_dir: &Path) -> Result<NsFacts, String> {
             "seccomp filter",
             libc::SYS_seccomp,
             libc::SECCOMP_SET_MODE_FILTER,
-            0,
+            0usize,
             &prog as *const libc::sock_fprog
         )?;
         sys!("setresuid 1000", libc::SYS_setresuid, 1000, 1000, 1000)?;
         Ok(vec![sys_fail!(
             "unshare unprivileged",
             libc::SYS_unshare,
-            libc::CLONE_NEWUTS
+            libc::CLONE_NEWUTS as usize
         )?])
     })?;
     Ok(NsFacts {
