@@ -9,7 +9,7 @@
 
 CARGO ?= cargo
 
-.PHONY: all container-test setup build test test-libs run lint engines
+.PHONY: all container-test setup build test test-libs run lint engines coverage mutate seeded-bugs
 
 all:
 	scripts/container all
@@ -58,3 +58,20 @@ lint:
 
 engines: build
 	target/release/sinspqa engines
+
+# What the scenarios assert of this libs' event table: every current event, whether a scenario
+# asserts it and each param's status (by value, unchecked with a reason, bounded, missing).
+coverage: build
+	target/release/sinspqa coverage
+
+# Hostile input at scale: 10 000 mutated captures (fixed seed) through `sinspqa capture -r`;
+# `make test` runs 200 of them. MUTATIONS=N and MUTATION_SEED=S change the run.
+MUTATIONS ?= 10000
+MUTATION_SEED ?= 1592642302
+mutate: setup
+	SINSPQA_MUTATIONS=$(MUTATIONS) SINSPQA_MUTATION_SEED=$(MUTATION_SEED) $(CARGO) test --release --test mutation -- --nocapture
+
+# Seeded driver and parser bugs (tests/seeds/<libs version>.tsv), each alone in a copy of libs:
+# the host suites must fail on every one.
+seeded-bugs: setup
+	scripts/seeded-bugs
