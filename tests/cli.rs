@@ -119,3 +119,43 @@ fn full_json_lines_validate_against_the_printed_schema() {
         );
     }
 }
+
+/// A capture libsinsp crashes on (a mutated copy of libs' single_ipv6_conn.scap, found by
+/// tests/mutation.rs: libs 0.20.0's parser dies in sinsp_parser::reset) is a finding, not our
+/// death: `capture -r` says who crashed and after which event, keeps the file, and exits 3.
+/// Where libs no longer crashes on it, the replay ends as any other (events or a typed error).
+#[test]
+fn a_libsinsp_crash_on_a_file_is_reported_as_a_libs_finding() {
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/crashers/libsinsp-0.20.0-parser-reset-segv.scap");
+    let findings = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_sinspqa"))
+        .args(["capture", "--json", "-r"])
+        .arg(&file)
+        .env("SINSPQA_FINDINGS", findings.path())
+        .stdout(Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    match out.status.code() {
+        Some(3) => {
+            let line = err.lines().find(|l| l.contains("crashed")).unwrap_or("");
+            assert!(
+                line.starts_with("sinspqa: libsinsp crashed (SIGSEGV) after event ")
+                    && line.contains(&format!(" of {}: a libs bug", file.display())),
+                "{err}"
+            );
+            assert!(line.contains("(innermost: "), "{err}");
+            assert!(
+                findings.path().join(file.file_name().unwrap()).exists(),
+                "{err}"
+            );
+        }
+        Some(0) | Some(1) => assert_ne!(
+            sinspqa::LIBS_VERSION,
+            "0.20.0",
+            "libs 0.20.0 crashes on this file, yet: {err}"
+        ),
+        other => panic!("status {other:?}: {err}"),
+    }
+}
