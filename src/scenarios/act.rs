@@ -25,8 +25,10 @@ pub fn ok(r: libc::c_long, what: &str) -> Result<libc::c_long, String> {
 /// the errno as an error naming `what`.
 macro_rules! sys {
     ($what:expr, $nr:expr $(, $a:expr)* $(,)?) => {
+        // Every argument is widened to a full register: a bare `0` would go as 32 bits and leave
+        // the upper half of a 64-bit argument (an mmap offset, ...) to chance.
         // SAFETY: raw syscalls on buffers and paths owned by the workload for the call.
-        $crate::scenarios::act::ok(unsafe { libc::syscall($nr $(, $a)*) }, $what)
+        $crate::scenarios::act::ok(unsafe { libc::syscall($nr $(, ($a) as libc::c_long)*) }, $what)
     };
 }
 pub(crate) use sys;
@@ -37,7 +39,7 @@ macro_rules! sys_fail {
     ($what:expr, $nr:expr $(, $a:expr)* $(,)?) => {{
         // SAFETY: raw syscalls on buffers and paths owned by the workload for the call (or
         // deliberately invalid pointers the kernel checks and refuses with EFAULT).
-        let r = unsafe { libc::syscall($nr $(, $a)*) };
+        let r = unsafe { libc::syscall($nr $(, ($a) as libc::c_long)*) };
         if r >= 0 {
             Err(format!("{}: succeeded ({r}) where it must fail", $what))
         } else {
