@@ -137,6 +137,10 @@ pub struct OpenFacts {
     pub open_st: Stat,
     /// Whether the temp dir is on ext4 (`dev` is asserted only there).
     pub ext4: bool,
+    /// open(dir, O_RDWR|O_TMPFILE, 0600): an unnamed file in the dir.
+    pub tmpfile_fd: i64,
+    /// fstat of it.
+    pub tmpfile_st: Stat,
     /// open(dir/missing/x, O_RDONLY) (-ENOENT).
     pub open_missing: i64,
     /// creat(dir/creat.txt, 0600).
@@ -171,6 +175,15 @@ fn open_act(dir: &Path) -> Result<OpenFacts, String> {
         0o640
     )?;
     let open_st = fstat(open_fd)?;
+    let cdir = cs(dir);
+    let tmpfile_fd = sys!(
+        "open O_TMPFILE",
+        libc::SYS_open,
+        cdir.as_ptr(),
+        libc::O_RDWR | libc::O_TMPFILE,
+        0o600
+    )?;
+    let tmpfile_st = fstat(tmpfile_fd)?;
     let missing = cs(dir.join("missing/x"));
     let open_missing = sys_fail!(
         "open missing",
@@ -245,7 +258,7 @@ fn open_act(dir: &Path) -> Result<OpenFacts, String> {
         std::ptr::null::<FileHandle>(),
         libc::O_RDWR
     )?;
-    for fd in [open_fd, creat_fd, openat2_fd, obh_fd, dirfd] {
+    for fd in [open_fd, tmpfile_fd, creat_fd, openat2_fd, obh_fd, dirfd] {
         sys!("close", libc::SYS_close, fd)?;
     }
     Ok(OpenFacts {
@@ -253,6 +266,8 @@ fn open_act(dir: &Path) -> Result<OpenFacts, String> {
         ext4,
         open_fd,
         open_st,
+        tmpfile_fd,
+        tmpfile_st,
         open_missing,
         creat_fd,
         creat_st,
@@ -282,6 +297,17 @@ fn open_expect(f: &OpenFacts, pid: i64) -> Expectation {
         .param("ino", eq(f.open_st.ino))
         .field("fd.name", eq(open_path.as_str()))
         .field("fd.typechar", eq("f")),
+        syscall("open of an unnamed O_TMPFILE file in the dir", "open", pid)
+            .param("fd", eq(f.tmpfile_fd))
+            .param("name", eq(f.dir.as_str()))
+            .flags("flags", &["O_RDWR", "O_TMPFILE", "O_DIRECTORY"])
+            .param("mode", eq(0o600))
+            .dev_of(f.ext4, &f.tmpfile_st)
+            .param("ino", eq(f.tmpfile_st.ino))
+            // Not asserted: fd.typechar. libsinsp (0.20.0 to master, parse_open_openat_creat)
+            // types every fd opened with O_DIRECTORY as a directory ('d'), and O_TMPFILE
+            // includes O_DIRECTORY: this regular (unnamed) file is reported as a directory.
+            .field("fd.name", eq(f.dir.as_str())),
         syscall("open of a missing dir's file fails", "open", pid)
             .param("fd", eq(f.open_missing))
             .param("name", eq(join(&f.dir, "missing/x")))
@@ -369,12 +395,16 @@ pub struct StatFacts {
     pub dir: String,
     /// stat(dir/missing)'s result (-ENOENT).
     pub stat_missing: i64,
+    /// stat(BAD_PTR, buf)'s result (-EFAULT).
+    pub stat_fault: i64,
     /// lstat(dir/file/sub)'s result (-ENOTDIR: file is not a dir).
     pub lstat_notdir: i64,
     /// The fd of `file` fstat'ed.
     pub fd: i64,
     /// fstat(-1)'s result (-EBADF).
     pub fstat_bad: i64,
+    /// fstat(fd, BAD_PTR)'s result (-EFAULT).
+    pub fstat_fault: i64,
     /// The dir fd newfstatat uses.
     pub dirfd: i64,
     /// newfstatat(-1, "file", buf, 0)'s result (-EBADF).
@@ -401,11 +431,13 @@ fn stat_act(dir: &Path) -> Result<StatFacts, String> {
     sys!("stat", libc::SYS_stat, cfile.as_ptr(), buf)?;
     let missing = cs(dir.join("missing"));
     let stat_missing = sys_fail!("stat missing", libc::SYS_stat, missing.as_ptr(), buf)?;
+    let stat_fault = sys_fail!("stat bad path pointer", libc::SYS_stat, BAD_PTR, buf)?;
     sys!("lstat", libc::SYS_lstat, cfile.as_ptr(), buf)?;
     let notdir = cs(dir.join("file/sub"));
     let lstat_notdir = sys_fail!("lstat below a file", libc::SYS_lstat, notdir.as_ptr(), buf)?;
     sys!("fstat", libc::SYS_fstat, fd, buf)?;
     let fstat_bad = sys_fail!("fstat -1", libc::SYS_fstat, -1, buf)?;
+    let fstat_fault = sys_fail!("fstat bad buffer", libc::SYS_fstat, fd, BAD_PTR)?;
     sys!(
         "newfstatat",
         libc::SYS_newfstatat,
@@ -435,9 +467,11 @@ fn stat_act(dir: &Path) -> Result<StatFacts, String> {
     Ok(StatFacts {
         dir: dir_str(dir),
         stat_missing,
+        stat_fault,
         lstat_notdir,
         fd,
         fstat_bad,
+        fstat_fault,
         dirfd,
         newfstatat_bad,
         access_noexec,
@@ -453,6 +487,9 @@ fn stat_expect(f: &StatFacts, pid: i64) -> Expectation {
         syscall("stat of a missing file fails", "stat", pid)
             .param("res", eq(f.stat_missing))
             .param("path", eq(join(&f.dir, "missing"))),
+        syscall("stat of a bad path pointer fails", "stat", pid)
+            .param("res", eq(f.stat_fault))
+            .param("path", eq("<NA>")),
         syscall("lstat of the file", "lstat", pid)
             .param("res", eq(0))
             .param("path", eq(file.as_str())),
@@ -467,6 +504,10 @@ fn stat_expect(f: &StatFacts, pid: i64) -> Expectation {
         syscall("fstat of a bad fd fails", "fstat", pid)
             .param("res", eq(f.fstat_bad))
             .param("fd", eq(-1)),
+        syscall("fstat into a bad buffer fails", "fstat", pid)
+            .param("res", eq(f.fstat_fault))
+            .param("fd", eq(f.fd))
+            .field("fd.name", eq(file.as_str())),
         syscall("newfstatat of the file in the dir", "newfstatat", pid)
             .param("res", eq(0))
             .param("dirfd", eq(f.dirfd))
