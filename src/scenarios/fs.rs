@@ -597,6 +597,8 @@ fn dir_act(dir: &Path) -> Result<DirFacts, String> {
         0o644
     )?;
     let fchdir_notdir = sys_fail!("fchdir to a file", libc::SYS_fchdir, file_fd)?;
+    sys!("chdir relative", libc::SYS_chdir, c"sub".as_ptr())?;
+    sys!("chdir ..", libc::SYS_chdir, c"..".as_ptr())?;
     let mut buf = vec![0u8; 4096];
     let getcwd_len = sys!("getcwd", libc::SYS_getcwd, buf.as_mut_ptr(), buf.len())?;
     let getcwd_small = sys_fail!("getcwd small", libc::SYS_getcwd, buf.as_mut_ptr(), 2)?;
@@ -696,6 +698,14 @@ fn dir_expect(f: &DirFacts, pid: i64) -> Expectation {
         syscall("fchdir to a file fails", "fchdir", pid)
             .param("res", eq(f.fchdir_notdir))
             .param("fd", eq(f.file_fd))
+            .field("proc.cwd", eq(format!("{}/", f.dir))),
+        syscall("chdir into sub, relative", "chdir", pid)
+            .param("res", eq(0))
+            .param("path", eq("sub"))
+            .field("proc.cwd", eq(format!("{sub}/"))),
+        syscall("chdir .. back to the dir", "chdir", pid)
+            .param("res", eq(0))
+            .param("path", eq(".."))
             .field("proc.cwd", eq(format!("{}/", f.dir))),
         syscall("getcwd", "getcwd", pid)
             .param("res", eq(f.getcwd_len))
@@ -1473,8 +1483,9 @@ pub const SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "dir_family",
         area: Area::File,
-        description: "mkdir, mkdirat, chdir, fchdir (proc.cwd), getcwd, getdents, getdents64 and \
-                  rmdir, and their EEXIST/EBADF/ENOENT/ENOTDIR/ERANGE/ENOTEMPTY failures",
+        description: "mkdir, mkdirat, chdir (absolute, relative, ..) and fchdir (proc.cwd), \
+                      getcwd, getdents, getdents64 and rmdir, and their \
+                      EEXIST/EBADF/ENOENT/ENOTDIR/ERANGE/ENOTEMPTY failures",
         steps: &Typed {
             act: dir_act,
             expect: dir_expect,
