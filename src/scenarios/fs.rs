@@ -1102,7 +1102,7 @@ fn perm_act(dir: &Path) -> Result<PermFacts, String> {
         libc::SYS_mknod,
         null.as_ptr(),
         libc::S_IFCHR | 0o600,
-        libc::makedev(1, 3) as u32
+        libc::makedev(4, 1000) as u32
     )?;
     sys!(
         "mknodat",
@@ -1238,11 +1238,11 @@ fn perm_expect(f: &PermFacts, pid: i64) -> Expectation {
             .param("path", eq(p("fifo")))
             .param("mode", eq(fifo))
             .param("dev", eq(0)),
-        syscall("mknod a char device 1:3", "mknod", pid)
+        syscall("mknod a char device 4:1000 (minor above 255)", "mknod", pid)
             .param("res", eq(0))
             .param("path", eq(p("null")))
             .flags("mode", &["S_IFCHR", "S_IRUSR", "S_IWUSR"])
-            .param("dev", eq(kernel_dev(1, 3))),
+            .param("dev", eq(kernel_dev(4, 1000))),
         syscall("mknodat a fifo in the dir", "mknodat", pid)
             .param("res", eq(0))
             .param("dirfd", eq(f.dirfd))
