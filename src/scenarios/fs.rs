@@ -137,6 +137,10 @@ pub struct OpenFacts {
     pub open_st: Stat,
     /// Whether the temp dir is on ext4 (`dev` is asserted only there).
     pub ext4: bool,
+    /// open(dir/open.txt, O_RDWR|O_CREAT, 0600) again: it exists, nothing is created.
+    pub reopen_fd: i64,
+    /// open(dir/open.txt, O_WRONLY|O_CREAT|O_EXCL, 0600)'s result (-EEXIST).
+    pub open_excl: i64,
     /// open(dir, O_RDWR|O_TMPFILE, 0600): an unnamed file in the dir.
     pub tmpfile_fd: i64,
     /// fstat of it.
@@ -175,6 +179,20 @@ fn open_act(dir: &Path) -> Result<OpenFacts, String> {
         0o640
     )?;
     let open_st = fstat(open_fd)?;
+    let reopen_fd = sys!(
+        "open O_CREAT existing",
+        libc::SYS_open,
+        open_path.as_ptr(),
+        libc::O_RDWR | libc::O_CREAT,
+        0o600
+    )?;
+    let open_excl = sys_fail!(
+        "open O_EXCL existing",
+        libc::SYS_open,
+        open_path.as_ptr(),
+        libc::O_WRONLY | libc::O_CREAT | libc::O_EXCL,
+        0o600
+    )?;
     let cdir = cs(dir);
     let tmpfile_fd = sys!(
         "open O_TMPFILE",
@@ -258,7 +276,9 @@ fn open_act(dir: &Path) -> Result<OpenFacts, String> {
         std::ptr::null::<FileHandle>(),
         libc::O_RDWR
     )?;
-    for fd in [open_fd, tmpfile_fd, creat_fd, openat2_fd, obh_fd, dirfd] {
+    for fd in [
+        open_fd, reopen_fd, tmpfile_fd, creat_fd, openat2_fd, obh_fd, dirfd,
+    ] {
         sys!("close", libc::SYS_close, fd)?;
     }
     Ok(OpenFacts {
@@ -266,6 +286,8 @@ fn open_act(dir: &Path) -> Result<OpenFacts, String> {
         ext4,
         open_fd,
         open_st,
+        reopen_fd,
+        open_excl,
         tmpfile_fd,
         tmpfile_st,
         open_missing,
@@ -297,6 +319,30 @@ fn open_expect(f: &OpenFacts, pid: i64) -> Expectation {
         .param("ino", eq(f.open_st.ino))
         .field("fd.name", eq(open_path.as_str()))
         .field("fd.typechar", eq("f")),
+        syscall(
+            "open O_CREAT of the existing file creates nothing",
+            "open",
+            pid,
+        )
+        .param("fd", eq(f.reopen_fd))
+        .param("name", eq(open_path.as_str()))
+        .flags("flags", &["O_RDWR", "O_CREAT"])
+        .param("mode", eq(0o600))
+        .dev_of(f.ext4, &f.open_st)
+        .param("ino", eq(f.open_st.ino))
+        .field("fd.name", eq(open_path.as_str()))
+        .field("fd.typechar", eq("f")),
+        syscall(
+            "open O_CREAT|O_EXCL of the existing file fails",
+            "open",
+            pid,
+        )
+        .param("fd", eq(f.open_excl))
+        .param("name", eq(open_path.as_str()))
+        .flags("flags", &["O_WRONLY", "O_CREAT", "O_EXCL"])
+        .param("mode", eq(0o600))
+        .param("dev", eq(0))
+        .param("ino", eq(0)),
         syscall("open of an unnamed O_TMPFILE file in the dir", "open", pid)
             .param("fd", eq(f.tmpfile_fd))
             .param("name", eq(f.dir.as_str()))
