@@ -19,6 +19,7 @@ mod legacy;
 
 pub mod fd;
 pub mod fs;
+pub mod ia32;
 pub mod net;
 pub mod proc;
 pub mod sys;
@@ -231,6 +232,7 @@ pub fn all() -> Vec<&'static Scenario> {
         .chain(fd::SCENARIOS)
         .chain(net::SCENARIOS)
         .chain(sys::SCENARIOS)
+        .chain(ia32::SCENARIOS)
         .collect()
 }
 
