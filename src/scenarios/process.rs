@@ -1,0 +1,338 @@
+//! Scenarios of processes: a fork and exec with args, shells spawning commands (from an
+//! ordinary program, a database server, a system user), and signals, memory and special fds.
+use super::act::{drop_to_nobody, execve};
+use super::prelude::*;
+
+fn ex(name: &str, ty: &str, pid: i64) -> EventMatcher {
+    event(name).ty(ty).exit().field("proc.pid", eq(pid))
+}
+
+/// The call `ty` by `pid`, in whichever event this libs' table puts the params named after it.
+fn call(name: &str, ty: &str, pid: i64) -> EventMatcher {
+    event(name).ty(ty).field("proc.pid", eq(pid)).call()
+}
+
+/// The real path of a binary (merged-/usr systems resolve /bin/x to /usr/bin/x).
+fn real(p: &str) -> String {
+    std::fs::canonicalize(p)
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| p.to_string())
+}
+
+/// The workload's own command name: what its children see as proc.pname.
+fn comm() -> String {
+    std::fs::read_to_string("/proc/self/comm")
+        .unwrap_or_default()
+        .trim()
+        .to_string()
+}
+
+/// What a scenario that forks one child did.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct ChildFacts {
+    /// The forked child's pid.
+    pub child: i64,
+    /// The workload's command name (the child's proc.pname).
+    pub comm: String,
+}
+
+fn spawn_exec_act(_dir: &Path) -> Result<ChildFacts, String> {
+    let child = fork_and_wait(|| execve("/bin/echo", &["echo", "sinspqa-exec", "second arg"]))?;
+    Ok(ChildFacts {
+        child: child as i64,
+        comm: comm(),
+    })
+}
+
+fn spawn_exec_expect(f: &ChildFacts, w: i64) -> Expectation {
+    let c = f.child;
+    Expectation::new(vec![
+        all_of([
+            ex("the workload forks the child", "clone", w).param("res", eq(c)),
+            ex("the child returns from clone", "clone", c).param("res", eq(0)),
+            ex("the child execs echo with its args", "execve", c)
+                .param("res", eq(0))
+                .field("proc.name", eq("echo"))
+                .field("proc.exe", eq("echo"))
+                .field("proc.exepath", eq(real("/bin/echo")))
+                .field("proc.cmdline", eq("echo sinspqa-exec second arg"))
+                .field("proc.ppid", eq(w))
+                .field("proc.pname", eq(f.comm.as_str())),
+            ex("the workload reaps the child", "wait4", w),
+        ]),
+        sequence([
+            ex("echo execs", "execve", c).param("res", eq(0)),
+            ex("echo writes its args", "write", c)
+                .param("res", eq(24))
+                .field("fd.num", eq(1)),
+            event("echo exits")
+                .ty("procexit")
+                .field("proc.pid", eq(c))
+                .param("status", eq(0)),
+        ]),
+        none_of([ex("no failed exec", "execve", c).param("res", lt(0))]),
+    ])
+}
+
+fn shell_act(_dir: &Path) -> Result<ChildFacts, String> {
+    let child =
+        fork_and_wait(|| execve("/bin/sh", &["sh", "-c", "/bin/true sinspqa-shell; exit 0"]))?;
+    Ok(ChildFacts {
+        child: child as i64,
+        comm: comm(),
+    })
+}
+
+fn shell_expect(f: &ChildFacts, w: i64) -> Expectation {
+    let c = f.child;
+    Expectation::new(vec![
+        sequence([
+            ex("the shell starts", "execve", c)
+                .field("proc.name", eq("sh"))
+                .field("proc.pname", eq(f.comm.as_str()))
+                .field("proc.cmdline", contains("sinspqa-shell")),
+            event("the shell spawns true")
+                .ty("execve")
+                .exit()
+                .field("proc.name", eq("true"))
+                .field("proc.pname", eq("sh"))
+                .field("proc.ppid", eq(c))
+                .field("proc.cmdline", eq("true sinspqa-shell")),
+            event("the shell exits")
+                .ty("procexit")
+                .field("proc.pid", eq(c)),
+        ]),
+        all_of([ex("the workload reaps the shell", "wait4", w)]),
+    ])
+}
+
+/// What `db_program_spawns_process` did.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct DbFacts {
+    /// The "database server" child's pid.
+    pub child: i64,
+    /// Its executable (a copy of sh named mysqld in the temp dir).
+    pub db: String,
+}
+
+fn db_act(dir: &Path) -> Result<DbFacts, String> {
+    // A "database server" (a copy of the shell named mysqld) spawning a process.
+    let db = dir.join("mysqld");
+    std::fs::copy("/bin/sh", &db).map_err(|e| e.to_string())?;
+    let dbs = db.display().to_string();
+    let child = fork_and_wait(|| execve(&dbs, &["mysqld", "-c", "/bin/ls / > /dev/null"]))?;
+    Ok(DbFacts {
+        child: child as i64,
+        db: dbs,
+    })
+}
+
+fn db_expect(f: &DbFacts, _w: i64) -> Expectation {
+    let c = f.child;
+    Expectation::new(vec![sequence([
+        ex("the database server starts", "execve", c)
+            .field("proc.name", eq("mysqld"))
+            .field("proc.exepath", eq(f.db.as_str())),
+        event("the database spawns a process")
+            .ty("execve")
+            .exit()
+            .field("proc.name", eq("ls"))
+            .field("proc.pname", eq("mysqld"))
+            .field("proc.ppid", eq(c))
+            .field("proc.cmdline", eq("ls /")),
+    ])])
+}
+
+fn system_user_act(_dir: &Path) -> Result<ChildFacts, String> {
+    let child = fork_and_wait(|| {
+        drop_to_nobody()?;
+        execve("/bin/sh", &["sh", "-c", "exit 0"])
+    })?;
+    Ok(ChildFacts {
+        child: child as i64,
+        comm: comm(),
+    })
+}
+
+fn system_user_expect(f: &ChildFacts, _w: i64) -> Expectation {
+    let c = f.child;
+    Expectation::new(vec![sequence([
+        ex("the child becomes nobody", "setuid", c).param("res", eq(0)),
+        ex("the system user starts a shell", "execve", c)
+            .param("res", eq(0))
+            .field("proc.name", eq("sh"))
+            .field("user.uid", eq(65534))
+            .field("group.gid", eq(65534)),
+    ])])
+}
+
+/// What `signals_memory_fds` did.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct SignalsFacts {
+    /// The child killed with SIGTERM.
+    pub killed: i64,
+    /// The signal sent.
+    pub signal: i64,
+    /// The anonymous page mapped.
+    pub addr: i64,
+    /// Its length.
+    pub len: i64,
+}
+
+fn signals_act(_dir: &Path) -> Result<SignalsFacts, String> {
+    // Memory: mmap, mprotect, munmap, brk.
+    let len = 4096usize;
+    let addr = sys!(
+        "mmap",
+        libc::SYS_mmap,
+        0usize,
+        len,
+        libc::PROT_READ | libc::PROT_WRITE,
+        libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+        -1,
+        0usize
+    )?;
+    sys!("mprotect", libc::SYS_mprotect, addr, len, libc::PROT_READ)?;
+    sys!("munmap", libc::SYS_munmap, addr, len)?;
+    sys!("brk", libc::SYS_brk, 0usize)?;
+    // Signals: a child that waits, killed with SIGTERM by kill(2).
+    // SAFETY: the child only pauses (raw syscall) until killed.
+    let pid = unsafe { libc::fork() };
+    if pid == 0 {
+        loop {
+            // SAFETY: pause(2) has no arguments.
+            unsafe { libc::syscall(libc::SYS_pause) };
+        }
+    }
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    sys!("kill", libc::SYS_kill, pid, libc::SIGTERM)?;
+    wait4(pid)?;
+    // Descriptors of other kinds.
+    let efd = sys!("eventfd2", libc::SYS_eventfd2, 0, libc::EFD_CLOEXEC)?;
+    let ep = sys!(
+        "epoll_create1",
+        libc::SYS_epoll_create1,
+        libc::EPOLL_CLOEXEC
+    )?;
+    let ino = sys!("inotify_init1", libc::SYS_inotify_init1, libc::IN_CLOEXEC)?;
+    let tfd = sys!(
+        "timerfd_create",
+        libc::SYS_timerfd_create,
+        libc::CLOCK_MONOTONIC,
+        0
+    )?;
+    let mfd = sys!(
+        "memfd_create",
+        libc::SYS_memfd_create,
+        c"sinspqa-memfd".as_ptr(),
+        0
+    )?;
+    let mut rl = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    sys!(
+        "prlimit64",
+        libc::SYS_prlimit64,
+        0,
+        libc::RLIMIT_NOFILE,
+        std::ptr::null::<libc::rlimit>(),
+        &mut rl as *mut _
+    )?;
+    for fd in [efd, ep, ino, tfd, mfd] {
+        sys!("close", libc::SYS_close, fd)?;
+    }
+    Ok(SignalsFacts {
+        killed: pid as i64,
+        signal: libc::SIGTERM as i64,
+        addr: addr as i64,
+        len: len as i64,
+    })
+}
+
+fn signals_expect(f: &SignalsFacts, w: i64) -> Expectation {
+    let k = f.killed;
+    Expectation::new(vec![all_of([
+        call("mmap of one anonymous page", "mmap", w).param("length", eq(f.len)),
+        ex("mmap returns the address", "mmap", w).param("res", eq(f.addr)),
+        call("mprotect of that page", "mprotect", w).param("addr", eq(f.addr)),
+        ex("mprotect succeeds", "mprotect", w).param("res", eq(0)),
+        ex("munmap succeeds", "munmap", w).param("res", eq(0)),
+        ex("brk answers", "brk", w).param("res", gt(0)),
+        call("kill SIGTERM to the child", "kill", w)
+            .param("pid", eq(k))
+            .param("sig", eq(f.signal)),
+        ex("kill succeeds", "kill", w).param("res", eq(0)),
+        // A fatal signal is delivered to the dying thread group as SIGKILL (kernel complete_signal()).
+        event("the signal is delivered")
+            .ty("signaldeliver")
+            .param("dpid", eq(k))
+            .param("sig", one_of([f.signal, 9])),
+        event("the child dies of SIGTERM")
+            .ty("procexit")
+            .field("proc.pid", eq(k))
+            .param("sig", eq(f.signal)),
+        // pause(2) is a generic event in libs: type and thread only, no return value.
+        call("the child pauses", "pause", k),
+        ex("its pause is interrupted", "pause", k),
+        ex("eventfd2", "eventfd2", w).param("res", ge(0)),
+        ex("epoll_create1", "epoll_create1", w).param("res", ge(0)),
+        ex("inotify_init1", "inotify_init1", w).param("res", ge(0)),
+        ex("timerfd_create", "timerfd_create", w).param("res", ge(0)),
+        ex("memfd_create", "memfd_create", w)
+            .param("fd", ge(0))
+            .param("name", eq("sinspqa-memfd")),
+        ex("prlimit reads RLIMIT_NOFILE", "prlimit", w)
+            .param("res", eq(0))
+            .param("oldmax", gt(0)),
+    ])])
+}
+
+/// The scenarios of this module.
+pub const SCENARIOS: &[Scenario] = &[
+    Scenario {
+        name: "spawn_exec_with_args",
+        area: Area::Process,
+        description: "a process forks a child that execs echo with args",
+        steps: &Typed {
+            act: spawn_exec_act,
+            expect: spawn_exec_expect,
+        },
+    },
+    Scenario {
+        name: "untrusted_shell",
+        area: Area::Process,
+        description: "a program spawns sh -c, which spawns a command",
+        steps: &Typed {
+            act: shell_act,
+            expect: shell_expect,
+        },
+    },
+    Scenario {
+        name: "db_program_spawns_process",
+        area: Area::Process,
+        description: "a program named mysqld spawns ls",
+        steps: &Typed {
+            act: db_act,
+            expect: db_expect,
+        },
+    },
+    Scenario {
+        name: "system_user_interactive",
+        area: Area::Process,
+        description: "a system user (nobody) starts a shell",
+        steps: &Typed {
+            act: system_user_act,
+            expect: system_user_expect,
+        },
+    },
+    Scenario {
+        name: "signals_memory_fds",
+        area: Area::Process,
+        description: "mmap/mprotect/munmap/brk, kill + signal delivery, special fds",
+        steps: &Typed {
+            act: signals_act,
+            expect: signals_expect,
+        },
+    },
+];
