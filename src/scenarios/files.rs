@@ -1,6 +1,7 @@
 //! Scenarios of files: operations on paths and descriptors under a temp dir, writes and
 //! directory changes below a binary dir, reading a sensitive file, pipes and duplicated fds.
 use super::prelude::*;
+use crate::expect::Pred;
 
 fn ex(name: &str, ty: &str, pid: i64) -> EventMatcher {
     event(name).ty(ty).exit().field("proc.pid", eq(pid))
@@ -249,14 +250,50 @@ fn file_ops_expect(f: &FileOpsFacts, w: i64) -> Expectation {
     ])
 }
 
-/// A path the action worked on.
-#[derive(Debug, Default, Serialize, Deserialize)]
-pub struct PathFacts {
-    /// The path.
-    pub path: String,
+/// `AT_FDCWD` as the drivers report a dirfd (`PPM_AT_FDCWD`).
+const PPM_AT_FDCWD: i64 = -100;
+
+/// The flags param of openat's events: libs 0.20's enter event has the flags as passed, its
+/// exit event (and from 0.22 the only event) adds what the open did (`O_F_CREATED`). Both are
+/// accepted on every event here; [`openat_exit_flags`] pins the exit event exactly.
+fn openat_flags(passed: &[&str], exit: &[&str]) -> Pred {
+    let v = |names: &[&str]| {
+        crate::event::flag_value("openat", "flags", names)
+            .map(|v| v as i64)
+            .unwrap_or(-1)
+    };
+    one_of([v(passed), v(exit)])
 }
 
-fn binary_dir_write_act(_dir: &Path) -> Result<PathFacts, String> {
+/// An openat exit event of `pid` with fd `fd` and exactly the flags `exit`.
+fn openat_exit_flags(name: &str, pid: i64, fd: i64, exit: &[&str]) -> EventMatcher {
+    event(name)
+        .ty("openat")
+        .exit()
+        .field("proc.pid", eq(pid))
+        .param("fd", eq(fd))
+        .flags("flags", exit)
+}
+
+/// What `write_below_binary_dir` did.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct BinWriteFacts {
+    /// The file created below /usr/local/bin.
+    pub path: String,
+    /// Its fd.
+    pub fd: i64,
+    /// Its stat.
+    pub st: Stat,
+    /// openat(O_CREAT|O_EXCL) of it again (-EEXIST).
+    pub excl: i64,
+    /// unlinkat of it once removed (-ENOENT).
+    pub unlink_again: i64,
+}
+
+/// What the file below /usr/local/bin is written.
+const SCRIPT: &[u8] = b"#!/bin/sh\n";
+
+fn binary_dir_write_act(_dir: &Path) -> Result<BinWriteFacts, String> {
     let p = format!("/usr/local/bin/sinspqa-{}-written", std::process::id());
     let c = cs(&p);
     let fd = sys!(
@@ -267,9 +304,17 @@ fn binary_dir_write_act(_dir: &Path) -> Result<PathFacts, String> {
         libc::O_CREAT | libc::O_WRONLY,
         0o755
     )?;
-    let data = b"#!/bin/sh\n";
-    let w = sys!("write", libc::SYS_write, fd, data.as_ptr(), data.len());
+    let st = fstat(fd);
+    let w = sys!("write", libc::SYS_write, fd, SCRIPT.as_ptr(), SCRIPT.len());
     sys!("close", libc::SYS_close, fd)?;
+    let excl = sys_fail!(
+        "openat O_EXCL of an existing file",
+        libc::SYS_openat,
+        libc::AT_FDCWD,
+        c.as_ptr(),
+        libc::O_CREAT | libc::O_EXCL | libc::O_WRONLY,
+        0o755
+    );
     sys!(
         "unlinkat",
         libc::SYS_unlinkat,
@@ -277,25 +322,78 @@ fn binary_dir_write_act(_dir: &Path) -> Result<PathFacts, String> {
         c.as_ptr(),
         0
     )?;
+    let unlink_again = sys_fail!(
+        "unlinkat of a removed file",
+        libc::SYS_unlinkat,
+        libc::AT_FDCWD,
+        c.as_ptr(),
+        0
+    )?;
     w?;
-    Ok(PathFacts { path: p })
+    Ok(BinWriteFacts {
+        path: p,
+        fd,
+        st: st?,
+        excl: excl?,
+        unlink_again,
+    })
 }
 
-fn binary_dir_write_expect(f: &PathFacts, w: i64) -> Expectation {
+fn binary_dir_write_expect(f: &BinWriteFacts, w: i64) -> Expectation {
     let p = f.path.as_str();
-    Expectation::new(vec![sequence([
-        ex("a file is created below /usr/local/bin", "openat", w)
-            .field("fd.name", eq(p))
-            .field("fd.directory", eq("/usr/local/bin"))
-            .field("evt.args", contains("O_CREAT"))
-            .param("fd", ge(0)),
-        ex("it is written", "write", w)
-            .field("fd.name", eq(p))
-            .param("res", eq(10)),
-        ex("it is removed", "unlinkat", w)
-            .param("name", eq(p))
-            .param("res", eq(0)),
-    ])])
+    let data: Vec<i64> = SCRIPT.iter().map(|&b| b as i64).collect();
+    let created = ["O_CREAT", "O_WRONLY", "O_F_CREATED"];
+    Expectation::new(vec![
+        sequence([
+            syscall("a file is created below /usr/local/bin", "openat", w)
+                .param("fd", eq(f.fd))
+                .param("dirfd", eq(PPM_AT_FDCWD))
+                .param("name", eq(p))
+                .param("flags", openat_flags(&["O_CREAT", "O_WRONLY"], &created))
+                .param("mode", eq(0o755))
+                .param("dev", eq(f.st.dev))
+                .param("ino", eq(f.st.ino))
+                .field("fd.name", eq(p))
+                .field("fd.directory", eq("/usr/local/bin"))
+                .field("evt.args", contains("O_CREAT")),
+            syscall("it is written", "write", w)
+                .param("res", eq(SCRIPT.len() as i64))
+                .param("fd", eq(f.fd))
+                .param("size", eq(SCRIPT.len() as i64))
+                .param("data", eq(data))
+                .field("fd.name", eq(p))
+                .field("fd.ino", eq(f.st.ino)),
+            syscall("it is closed", "close", w)
+                .param("res", eq(0))
+                .param("fd", eq(f.fd)),
+            syscall("creating it again exclusively fails", "openat", w)
+                .param("fd", eq(f.excl))
+                .param("fd", eq(-libc::EEXIST))
+                .param("dirfd", eq(PPM_AT_FDCWD))
+                .param("name", eq(p))
+                .flags("flags", &["O_CREAT", "O_EXCL", "O_WRONLY"])
+                .param("mode", eq(0o755))
+                .param("dev", eq(0))
+                .param("ino", eq(0)),
+            syscall("it is removed", "unlinkat", w)
+                .param("res", eq(0))
+                .param("dirfd", eq(PPM_AT_FDCWD))
+                .param("name", eq(p))
+                .param("flags", eq(0)),
+            syscall("removing it again fails", "unlinkat", w)
+                .param("res", eq(f.unlink_again))
+                .param("res", eq(-libc::ENOENT))
+                .param("dirfd", eq(PPM_AT_FDCWD))
+                .param("name", eq(p))
+                .param("flags", eq(0)),
+        ]),
+        all_of([openat_exit_flags(
+            "the create's exit event says it created the file",
+            w,
+            f.fd,
+            &created,
+        )]),
+    ])
 }
 
 /// What `modify_binary_dirs` did.
@@ -305,6 +403,10 @@ pub struct BinDirFacts {
     pub dir: String,
     /// Its new name.
     pub renamed: String,
+    /// mkdirat of it again (-EEXIST).
+    pub mkdir_again: i64,
+    /// unlinkat of the renamed directory without AT_REMOVEDIR (-EISDIR).
+    pub unlink_dir: i64,
 }
 
 fn binary_dir_modify_act(_dir: &Path) -> Result<BinDirFacts, String> {
@@ -318,11 +420,25 @@ fn binary_dir_modify_act(_dir: &Path) -> Result<BinDirFacts, String> {
         c1.as_ptr(),
         0o755
     )?;
+    let mkdir_again = sys_fail!(
+        "mkdirat of an existing directory",
+        libc::SYS_mkdirat,
+        libc::AT_FDCWD,
+        c1.as_ptr(),
+        0o755
+    );
     let r = sys!(
         "renameat2",
         libc::SYS_renameat2,
         libc::AT_FDCWD,
         c1.as_ptr(),
+        libc::AT_FDCWD,
+        c2.as_ptr(),
+        0
+    );
+    let unlink_dir = sys_fail!(
+        "unlinkat of a directory without AT_REMOVEDIR",
+        libc::SYS_unlinkat,
         libc::AT_FDCWD,
         c2.as_ptr(),
         0
@@ -345,22 +461,43 @@ fn binary_dir_modify_act(_dir: &Path) -> Result<BinDirFacts, String> {
     Ok(BinDirFacts {
         dir: d1,
         renamed: d2,
+        mkdir_again: mkdir_again?,
+        unlink_dir: unlink_dir?,
     })
 }
 
 fn binary_dir_modify_expect(f: &BinDirFacts, w: i64) -> Expectation {
     let (d, r) = (f.dir.as_str(), f.renamed.as_str());
     Expectation::new(vec![sequence([
-        ex("a directory is made below /usr/local/bin", "mkdirat", w)
+        syscall("a directory is made below /usr/local/bin", "mkdirat", w)
+            .param("res", eq(0))
+            .param("dirfd", eq(PPM_AT_FDCWD))
             .param("path", eq(d))
-            .param("res", eq(0)),
-        ex("it is renamed", "renameat2", w)
+            .param("mode", eq(0o755)),
+        syscall("making it again fails", "mkdirat", w)
+            .param("res", eq(f.mkdir_again))
+            .param("res", eq(-libc::EEXIST))
+            .param("dirfd", eq(PPM_AT_FDCWD))
+            .param("path", eq(d))
+            .param("mode", eq(0o755)),
+        syscall("it is renamed", "renameat2", w)
+            .param("res", eq(0))
+            .param("olddirfd", eq(PPM_AT_FDCWD))
             .param("oldpath", eq(d))
+            .param("newdirfd", eq(PPM_AT_FDCWD))
             .param("newpath", eq(r))
-            .param("res", eq(0)),
-        ex("it is removed", "unlinkat", w)
+            .param("flags", eq(0)),
+        syscall("unlinking it as a file fails", "unlinkat", w)
+            .param("res", eq(f.unlink_dir))
+            .param("res", eq(-libc::EISDIR))
+            .param("dirfd", eq(PPM_AT_FDCWD))
             .param("name", eq(r))
-            .param("res", eq(0)),
+            .param("flags", eq(0)),
+        syscall("it is removed", "unlinkat", w)
+            .param("res", eq(0))
+            .param("dirfd", eq(PPM_AT_FDCWD))
+            .param("name", eq(r))
+            .flags("flags", &["AT_REMOVEDIR"]),
     ])])
 }
 
@@ -369,39 +506,105 @@ fn binary_dir_modify_expect(f: &BinDirFacts, w: i64) -> Expectation {
 pub struct SensitiveFacts {
     /// The file read.
     pub path: String,
+    /// Its fd.
+    pub fd: i64,
+    /// Its stat.
+    pub st: Stat,
+    /// Bytes asked.
+    pub size: i64,
     /// Bytes read.
     pub read: i64,
+    /// A missing file next to it.
+    pub missing: String,
+    /// openat of the missing file (-ENOENT).
+    pub open_missing: i64,
+    /// read of the fd once closed (-EBADF).
+    pub read_closed: i64,
 }
 
 fn sensitive_act(_dir: &Path) -> Result<SensitiveFacts, String> {
+    // Paths in pages the workload just wrote (see `privileges`: a string literal's page may not
+    // be resident when libs 0.20's enter event reads it).
+    let (path, missing) = ("/etc/shadow", "/etc/sinspqa-no-such-shadow");
+    let (c, cm) = (cs(path), cs(missing));
     let fd = sys!(
         "openat",
         libc::SYS_openat,
         libc::AT_FDCWD,
-        c"/etc/shadow".as_ptr(),
+        c.as_ptr(),
         libc::O_RDONLY,
         0
     )?;
+    let st = fstat(fd)?;
     let mut buf = [0u8; 128];
     let n = sys!("read", libc::SYS_read, fd, buf.as_mut_ptr(), buf.len())?;
     sys!("close", libc::SYS_close, fd)?;
+    let read_closed = sys_fail!(
+        "read of a closed fd",
+        libc::SYS_read,
+        fd,
+        buf.as_mut_ptr(),
+        buf.len()
+    )?;
+    let open_missing = sys_fail!(
+        "openat of a missing file",
+        libc::SYS_openat,
+        libc::AT_FDCWD,
+        cm.as_ptr(),
+        libc::O_RDONLY,
+        0
+    )?;
     Ok(SensitiveFacts {
-        path: "/etc/shadow".into(),
+        path: path.into(),
+        fd,
+        st,
+        size: buf.len() as i64,
         read: n,
+        missing: missing.into(),
+        open_missing,
+        read_closed,
     })
 }
 
 fn sensitive_expect(f: &SensitiveFacts, w: i64) -> Expectation {
+    let p = f.path.as_str();
     Expectation::new(vec![sequence([
-        ex("/etc/shadow is opened", "openat", w)
-            .field("fd.name", eq("/etc/shadow"))
+        syscall("/etc/shadow is opened", "openat", w)
+            .param("fd", eq(f.fd))
+            .param("dirfd", eq(PPM_AT_FDCWD))
+            .param("name", eq(p))
+            .flags("flags", &["O_RDONLY"])
+            .param("mode", eq(0))
+            .param("dev", eq(f.st.dev))
+            .param("ino", eq(f.st.ino))
+            .field("fd.name", eq(p))
             .field("fd.type", eq("file"))
-            .field("user.uid", eq(0))
-            .param("fd", ge(0)),
-        ex("it is read", "read", w)
-            .field("fd.name", eq("/etc/shadow"))
-            .param("res", eq(f.read)),
-        ex("it is closed", "close", w).param("res", eq(0)),
+            .field("user.uid", eq(0)),
+        syscall("it is read", "read", w)
+            .param("res", eq(f.read))
+            .param("fd", eq(f.fd))
+            .param("size", eq(f.size))
+            .unchecked("data", "secret")
+            .field("fd.name", eq(p))
+            .field("fd.ino", eq(f.st.ino)),
+        syscall("it is closed", "close", w)
+            .param("res", eq(0))
+            .param("fd", eq(f.fd)),
+        syscall("reading the closed fd fails", "read", w)
+            .param("res", eq(f.read_closed))
+            .param("res", eq(-libc::EBADF))
+            .param("fd", eq(f.fd))
+            .param("size", eq(f.size))
+            .param("data", absent()),
+        syscall("a missing file is not found", "openat", w)
+            .param("fd", eq(f.open_missing))
+            .param("fd", eq(-libc::ENOENT))
+            .param("dirfd", eq(PPM_AT_FDCWD))
+            .param("name", eq(f.missing.as_str()))
+            .flags("flags", &["O_RDONLY"])
+            .param("mode", eq(0))
+            .param("dev", eq(0))
+            .param("ino", eq(0)),
     ])])
 }
 
