@@ -615,6 +615,8 @@ pub struct PipesFacts {
     pub read_fd: i64,
     /// The pipe's write end.
     pub write_fd: i64,
+    /// The pipe's inode.
+    pub ino: u64,
     /// dup(read_fd).
     pub dup: i64,
     /// dup2(write_fd, 100).
@@ -625,57 +627,151 @@ pub struct PipesFacts {
     pub fcntl: i64,
     /// Bytes through the pipe.
     pub len: i64,
+    /// The read buffer's size.
+    pub size: i64,
+    /// pipe2 into an unmapped address (-EFAULT).
+    pub pipe_fault: i64,
+    /// write into the read end (-EBADF).
+    pub write_read_end: i64,
+    /// fcntl(-1, F_DUPFD_CLOEXEC, 200) (-EBADF).
+    pub fcntl_bad: i64,
 }
+
+/// What goes through the pipe.
+const PIPE_MSG: &[u8] = b"through the pipe";
 
 fn pipes_act(_dir: &Path) -> Result<PipesFacts, String> {
     let mut p = [0i32; 2];
     sys!("pipe2", libc::SYS_pipe2, p.as_mut_ptr(), libc::O_CLOEXEC)?;
-    let msg = b"through the pipe";
-    sys!("write", libc::SYS_write, p[1], msg.as_ptr(), msg.len())?;
+    let (r, w) = (p[0] as i64, p[1] as i64);
+    let ino = fstat(r)?.ino;
+    sys!(
+        "write",
+        libc::SYS_write,
+        w,
+        PIPE_MSG.as_ptr(),
+        PIPE_MSG.len()
+    )?;
     let mut buf = [0u8; 32];
-    sys!("read", libc::SYS_read, p[0], buf.as_mut_ptr(), buf.len())?;
-    let d1 = sys!("dup", libc::SYS_dup, p[0])?;
-    let d2 = sys!("dup2", libc::SYS_dup2, p[1], 100)?;
-    let d3 = sys!("dup3", libc::SYS_dup3, p[1], 101, libc::O_CLOEXEC)?;
-    let d4 = sys!("fcntl", libc::SYS_fcntl, p[0], libc::F_DUPFD_CLOEXEC, 200)?;
-    for fd in [d1, d2, d3, d4, p[0] as libc::c_long, p[1] as libc::c_long] {
+    sys!("read", libc::SYS_read, r, buf.as_mut_ptr(), buf.len())?;
+    let d1 = sys!("dup", libc::SYS_dup, r)?;
+    let d2 = sys!("dup2", libc::SYS_dup2, w, 100)?;
+    // Through the duplicate: the fd table knows fd 100 as the pipe's write end.
+    sys!(
+        "write",
+        libc::SYS_write,
+        d2,
+        PIPE_MSG.as_ptr(),
+        PIPE_MSG.len()
+    )?;
+    let d3 = sys!("dup3", libc::SYS_dup3, w, 101, libc::O_CLOEXEC)?;
+    let d4 = sys!("fcntl", libc::SYS_fcntl, r, libc::F_DUPFD_CLOEXEC, 200)?;
+    let pipe_fault = sys_fail!("pipe2 into a bad address", libc::SYS_pipe2, BAD_PTR, 0)?;
+    let write_read_end = sys_fail!(
+        "write into the read end",
+        libc::SYS_write,
+        r,
+        PIPE_MSG.as_ptr(),
+        PIPE_MSG.len()
+    )?;
+    let fcntl_bad = sys_fail!(
+        "fcntl of a bad fd",
+        libc::SYS_fcntl,
+        -1,
+        libc::F_DUPFD_CLOEXEC,
+        200
+    )?;
+    for fd in [d1, d2, d3, d4, r, w] {
         sys!("close", libc::SYS_close, fd)?;
     }
     Ok(PipesFacts {
-        read_fd: p[0] as i64,
-        write_fd: p[1] as i64,
+        read_fd: r,
+        write_fd: w,
+        ino,
         dup: d1,
         dup2: d2,
         dup3: d3,
         fcntl: d4,
-        len: msg.len() as i64,
+        len: PIPE_MSG.len() as i64,
+        size: buf.len() as i64,
+        pipe_fault,
+        write_read_end,
+        fcntl_bad,
     })
 }
 
 fn pipes_expect(f: &PipesFacts, w: i64) -> Expectation {
-    Expectation::new(vec![all_of([
-        ex("pipe2", "pipe2", w)
+    let msg: Vec<i64> = PIPE_MSG.iter().map(|&b| b as i64).collect();
+    Expectation::new(vec![sequence([
+        syscall("pipe2", "pipe2", w)
             .param("res", eq(0))
             .param("fd1", eq(f.read_fd))
-            .param("fd2", eq(f.write_fd)),
-        ex("write into the pipe", "write", w)
+            .param("fd2", eq(f.write_fd))
+            .param("ino", eq(f.ino))
+            .flags("flags", &["O_CLOEXEC"]),
+        syscall("write into the pipe", "write", w)
+            .param("res", eq(f.len))
+            .param("fd", eq(f.write_fd))
+            .param("size", eq(f.len))
+            .param("data", eq(msg.clone()))
             .field("fd.type", eq("pipe"))
-            .field("fd.num", eq(f.write_fd))
-            .param("res", eq(f.len)),
-        ex("read from the pipe", "read", w)
+            .field("fd.num", eq(f.write_fd)),
+        syscall("read from the pipe", "read", w)
+            .param("res", eq(f.len))
+            .param("fd", eq(f.read_fd))
+            .param("size", eq(f.size))
+            .param("data", eq(msg.clone()))
             .field("fd.type", eq("pipe"))
-            .field("fd.num", eq(f.read_fd))
-            .param("res", eq(f.len)),
-        ex("dup", "dup", w)
+            .field("fd.num", eq(f.read_fd)),
+        syscall("dup", "dup", w)
             .param("res", eq(f.dup))
-            .param("oldfd", eq(f.read_fd)),
-        ex("dup2", "dup2", w)
+            .param("fd", eq(f.read_fd))
+            .param("oldfd", eq(f.read_fd))
+            .field("fd.typechar", eq("p")),
+        syscall("dup2", "dup2", w)
             .param("res", eq(f.dup2))
+            .param("fd", eq(f.write_fd))
+            .param("oldfd", eq(f.write_fd))
             .param("newfd", eq(f.dup2)),
-        ex("dup3", "dup3", w)
+        syscall("write through the duplicate", "write", w)
+            .param("res", eq(f.len))
+            .param("fd", eq(f.dup2))
+            .param("size", eq(f.len))
+            .param("data", eq(msg.clone()))
+            .field("fd.num", eq(f.dup2))
+            .field("fd.type", eq("pipe"))
+            .field("fd.ino", eq(f.ino)),
+        syscall("dup3", "dup3", w)
             .param("res", eq(f.dup3))
-            .param("newfd", eq(f.dup3)),
-        ex("fcntl F_DUPFD_CLOEXEC", "fcntl", w).param("res", eq(f.fcntl)),
+            .param("fd", eq(f.write_fd))
+            .param("oldfd", eq(f.write_fd))
+            .param("newfd", eq(f.dup3))
+            .flags("flags", &["O_CLOEXEC"]),
+        syscall("fcntl F_DUPFD_CLOEXEC", "fcntl", w)
+            .param("res", eq(f.fcntl))
+            .param("fd", eq(f.read_fd))
+            .flags("cmd", &["F_DUPFD_CLOEXEC"])
+            .param("arg", eq(200)),
+        syscall("pipe2 into a bad address fails", "pipe2", w)
+            .param("res", eq(f.pipe_fault))
+            .param("res", eq(-libc::EFAULT))
+            .param("fd1", eq(-1))
+            .param("fd2", eq(-1))
+            .param("ino", eq(0))
+            .param("flags", eq(0)),
+        syscall("write into the read end fails", "write", w)
+            .param("res", eq(f.write_read_end))
+            .param("res", eq(-libc::EBADF))
+            .param("fd", eq(f.read_fd))
+            .param("size", eq(f.len))
+            // The drivers read a write's buffer whatever the result.
+            .param("data", eq(msg)),
+        syscall("fcntl of a bad fd fails", "fcntl", w)
+            .param("res", eq(f.fcntl_bad))
+            .param("res", eq(-libc::EBADF))
+            .param("fd", eq(-1))
+            .flags("cmd", &["F_DUPFD_CLOEXEC"])
+            .param("arg", eq(200)),
     ])])
 }
 
