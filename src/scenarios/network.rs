@@ -5,11 +5,6 @@ fn ex(name: &str, ty: &str, pid: i64) -> EventMatcher {
     event(name).ty(ty).exit().field("proc.pid", eq(pid))
 }
 
-/// The call `ty` by `pid`, in whichever event this libs' table puts the params named after it.
-fn call(name: &str, ty: &str, pid: i64) -> EventMatcher {
-    event(name).ty(ty).field("proc.pid", eq(pid)).call()
-}
-
 fn sockaddr_in(port: u16) -> libc::sockaddr_in {
     libc::sockaddr_in {
         sin_family: libc::AF_INET as u16,
@@ -324,6 +319,10 @@ fn tcp_expect(f: &TcpFacts, w: i64) -> Expectation {
 /// What `udp_client_server` did.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct UdpFacts {
+    /// The server socket.
+    pub server_fd: i64,
+    /// The client socket.
+    pub client_fd: i64,
     /// The server's port.
     pub server_port: i64,
     /// The client's port.
@@ -332,7 +331,14 @@ pub struct UdpFacts {
     pub sent: i64,
     /// Bytes received.
     pub received: i64,
+    /// The receive buffer's size.
+    pub size: i64,
+    /// recvfrom(MSG_DONTWAIT) on the empty socket (-EAGAIN).
+    pub again: i64,
 }
+
+/// What the UDP client sends.
+const UDP_MSG: &[u8] = b"hello over udp";
 
 fn udp_act(_dir: &Path) -> Result<UdpFacts, String> {
     let sl = std::mem::size_of::<libc::sockaddr_in>();
@@ -354,13 +360,12 @@ fn udp_act(_dir: &Path) -> Result<UdpFacts, String> {
         0
     )?;
     let to = sockaddr_in(sport);
-    let msg = b"hello over udp";
     sys!(
         "sendto",
         libc::SYS_sendto,
         cli,
-        msg.as_ptr(),
-        msg.len(),
+        UDP_MSG.as_ptr(),
+        UDP_MSG.len(),
         0,
         &to as *const _,
         sl
@@ -379,35 +384,94 @@ fn udp_act(_dir: &Path) -> Result<UdpFacts, String> {
         &mut from as *mut _,
         &mut fl as *mut u32
     )?;
+    let again = sys_fail!(
+        "recvfrom on an empty socket",
+        libc::SYS_recvfrom,
+        srv,
+        buf.as_mut_ptr(),
+        buf.len(),
+        libc::MSG_DONTWAIT,
+        &mut from as *mut _,
+        &mut fl as *mut u32
+    )?;
     for fd in [cli, srv] {
         sys!("close", libc::SYS_close, fd)?;
     }
     Ok(UdpFacts {
+        server_fd: srv,
+        client_fd: cli,
         server_port: sport as i64,
         client_port: cport as i64,
-        sent: msg.len() as i64,
+        sent: UDP_MSG.len() as i64,
         received: n,
+        size: buf.len() as i64,
+        again,
     })
 }
 
 fn udp_expect(f: &UdpFacts, w: i64) -> Expectation {
     let (sp, cp) = (f.server_port, f.client_port);
+    let msg: Vec<i64> = UDP_MSG.iter().map(|&b| b as i64).collect();
+    // The client socket is not bound to an address: its tuple's source is 0.0.0.0. libs 0.20
+    // reads sendto's tuple in the enter event, before the kernel gives the socket a port (0);
+    // from 0.22 the exit event has the port the kernel gave it.
+    let src_port = if crate::event::exits_carry_enter_params() {
+        cp
+    } else {
+        0
+    };
+    let sendto_tuple = serde_json::json!({
+        "src": {"family": "inet", "ip": "0.0.0.0", "port": src_port},
+        "dst": inet(sp),
+    });
+    let socket = |name: &str, fd: i64| {
+        syscall(name, "socket", w)
+            .param("fd", eq(fd))
+            .flags("domain", &["AF_INET"])
+            .param("type", eq(libc::SOCK_DGRAM))
+            .param("proto", eq(0))
+            .param("flags", eq(0))
+            .field("evt.args", contains("AF_INET"))
+    };
     Expectation::new(vec![sequence([
-        ex("a UDP socket", "socket", w)
-            .param("fd", ge(0))
-            .field("evt.args", contains("AF_INET")),
-        ex("bind", "bind", w).param("res", eq(0)),
-        call("sendto the server", "sendto", w).param("tuple", contains(format!("\"port\":{sp}"))),
-        ex("sent", "sendto", w)
+        socket("a UDP socket", f.server_fd),
+        syscall("bind", "bind", w)
+            .param("res", eq(0))
+            .param("fd", eq(f.server_fd))
+            .param("addr", eq(inet(0))),
+        socket("the client's socket", f.client_fd),
+        syscall("sendto the server", "sendto", w)
             .param("res", eq(f.sent))
+            .param("fd", eq(f.client_fd))
+            .param("size", eq(f.sent))
+            .param("data", eq(msg.clone()))
+            .param("tuple", contains(format!("\"port\":{sp}")))
+            .param("tuple", eq(sendto_tuple))
             .field("fd.l4proto", eq("udp")),
-        ex("the server receives from the client", "recvfrom", w)
+        syscall("the server receives from the client", "recvfrom", w)
             .param("res", eq(f.received))
+            .param("fd", eq(f.server_fd))
+            .param("size", eq(f.size))
+            .param("data", eq(msg))
+            .param("tuple", eq(tuple(cp, sp)))
             .field("fd.l4proto", eq("udp"))
             .field(
                 "evt.args",
                 contains(format!("127.0.0.1:{cp}->127.0.0.1:{sp}")),
             ),
+        syscall("nothing more to receive", "recvfrom", w)
+            .param("res", eq(f.again))
+            .param("res", eq(-libc::EAGAIN))
+            .param("fd", eq(f.server_fd))
+            .param("size", eq(f.size))
+            .param("data", absent())
+            .param("tuple", absent()),
+        syscall("close the client", "close", w)
+            .param("res", eq(0))
+            .param("fd", eq(f.client_fd)),
+        syscall("close the server", "close", w)
+            .param("res", eq(0))
+            .param("fd", eq(f.server_fd)),
     ])])
 }
 
