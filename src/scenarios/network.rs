@@ -1,10 +1,6 @@
 //! Scenarios of sockets: a TCP and a UDP client and server on 127.0.0.1, AF_UNIX sockets.
 use super::prelude::*;
 
-fn ex(name: &str, ty: &str, pid: i64) -> EventMatcher {
-    event(name).ty(ty).exit().field("proc.pid", eq(pid))
-}
-
 fn sockaddr_in(port: u16) -> libc::sockaddr_in {
     libc::sockaddr_in {
         sin_family: libc::AF_INET as u16,
@@ -486,6 +482,34 @@ pub struct UnixFacts {
     pub received: i64,
     /// The named socket's path.
     pub path: String,
+    /// The listening socket.
+    pub server_fd: i64,
+    /// The connecting socket.
+    pub client_fd: i64,
+    /// A path where no socket is.
+    pub missing: String,
+    /// The socket whose connect fails.
+    pub lost_fd: i64,
+    /// connect's result there (-ENOENT).
+    pub lost: i64,
+}
+
+/// What goes over the socketpair.
+const PAIR_MSG: &[u8] = b"hello over a unix socketpair";
+
+/// `path` as a sockaddr_un.
+fn sockaddr_un(path: &Path) -> libc::sockaddr_un {
+    // SAFETY: sockaddr_un is plain data.
+    let mut sa: libc::sockaddr_un = unsafe { std::mem::zeroed() };
+    sa.sun_family = libc::AF_UNIX as u16;
+    for (d, s) in sa
+        .sun_path
+        .iter_mut()
+        .zip(path.display().to_string().bytes())
+    {
+        *d = s as libc::c_char;
+    }
+    sa
 }
 
 fn unix_act(dir: &Path) -> Result<UnixFacts, String> {
@@ -498,10 +522,9 @@ fn unix_act(dir: &Path) -> Result<UnixFacts, String> {
         0,
         sv.as_mut_ptr()
     )?;
-    let msg = b"hello over a unix socketpair";
     let mut iov = libc::iovec {
-        iov_base: msg.as_ptr() as *mut _,
-        iov_len: msg.len(),
+        iov_base: PAIR_MSG.as_ptr() as *mut _,
+        iov_len: PAIR_MSG.len(),
     };
     // SAFETY: msghdr is plain data; zeroed is a valid empty header.
     let mut mh: libc::msghdr = unsafe { std::mem::zeroed() };
@@ -520,16 +543,7 @@ fn unix_act(dir: &Path) -> Result<UnixFacts, String> {
     let n = sys!("recvmsg", libc::SYS_recvmsg, sv[1], &mut rh as *mut _, 0)?;
     // A named socket: bind, listen, connect.
     let path = dir.join("sinspqa.sock");
-    // SAFETY: sockaddr_un is plain data.
-    let mut sa: libc::sockaddr_un = unsafe { std::mem::zeroed() };
-    sa.sun_family = libc::AF_UNIX as u16;
-    for (d, s) in sa
-        .sun_path
-        .iter_mut()
-        .zip(path.display().to_string().bytes())
-    {
-        *d = s as libc::c_char;
-    }
+    let sa = sockaddr_un(&path);
     let sl = std::mem::size_of::<libc::sockaddr_un>();
     let srv = sys!(
         "socket",
@@ -548,37 +562,125 @@ fn unix_act(dir: &Path) -> Result<UnixFacts, String> {
         0
     )?;
     sys!("connect", libc::SYS_connect, cli, &sa as *const _, sl)?;
-    for fd in [cli, srv, sv[0] as libc::c_long, sv[1] as libc::c_long] {
+    // No socket at that path: ENOENT.
+    let missing = dir.join("no-such.sock");
+    let ma = sockaddr_un(&missing);
+    let lost_fd = sys!(
+        "socket",
+        libc::SYS_socket,
+        libc::AF_UNIX,
+        libc::SOCK_STREAM,
+        0
+    )?;
+    let lost = sys_fail!(
+        "connect to a missing path",
+        libc::SYS_connect,
+        lost_fd,
+        &ma as *const _,
+        sl
+    )?;
+    for fd in [
+        lost_fd,
+        cli,
+        srv,
+        sv[0] as libc::c_long,
+        sv[1] as libc::c_long,
+    ] {
         sys!("close", libc::SYS_close, fd)?;
     }
     Ok(UnixFacts {
         pair: [sv[0] as i64, sv[1] as i64],
-        sent: msg.len() as i64,
+        sent: PAIR_MSG.len() as i64,
         received: n,
         path: path.display().to_string(),
+        server_fd: srv,
+        client_fd: cli,
+        missing: missing.display().to_string(),
+        lost_fd,
+        lost,
     })
+}
+
+/// A unix socket address as the decoder shows a PT_SOCKADDR.
+fn unix_addr(path: &str) -> serde_json::Value {
+    serde_json::json!({"family": "unix", "path": path})
+}
+
+/// A unix tuple as the decoder shows a PT_SOCKTUPLE (the source path is not encoded).
+fn unix_tuple(path: &str) -> serde_json::Value {
+    serde_json::json!({"src": unix_addr(""), "dst": unix_addr(path)})
 }
 
 fn unix_expect(f: &UnixFacts, w: i64) -> Expectation {
     let path = f.path.as_str();
-    Expectation::new(vec![all_of([
-        ex("socketpair", "socketpair", w)
+    let msg: Vec<i64> = PAIR_MSG.iter().map(|&b| b as i64).collect();
+    let socket = |name: &str, fd: i64| {
+        syscall(name, "socket", w)
+            .param("fd", eq(fd))
+            .flags("domain", &["AF_UNIX"])
+            .param("type", eq(libc::SOCK_STREAM))
+            .param("proto", eq(0))
+            .param("flags", eq(0))
+    };
+    let close = |name: &str, fd: i64| {
+        syscall(name, "close", w)
             .param("res", eq(0))
+            .param("fd", eq(fd))
+    };
+    Expectation::new(vec![sequence([
+        syscall("socketpair", "socketpair", w)
+            .param("res", eq(0))
+            .param("fd1", eq(f.pair[0]))
+            .param("fd2", eq(f.pair[1]))
+            .flags("domain", &["AF_UNIX"])
+            .param("type", eq(libc::SOCK_STREAM))
+            .param("proto", eq(0))
+            .unchecked("source", "kernel address")
+            .unchecked("peer", "kernel address")
             .field("evt.args", contains("fd1=")),
-        ex("sendmsg on the pair", "sendmsg", w)
+        syscall("sendmsg on the pair", "sendmsg", w)
             .param("res", eq(f.sent))
+            .param("fd", eq(f.pair[0]))
+            .param("size", eq(f.sent))
+            .param("data", eq(msg.clone()))
+            .param("tuple", eq(unix_tuple("")))
             .field("fd.type", eq("unix")),
-        ex("recvmsg on the pair", "recvmsg", w)
+        syscall("recvmsg on the pair", "recvmsg", w)
             .param("res", eq(f.received))
+            .param("fd", eq(f.pair[1]))
+            .param("size", eq(f.received))
+            .param("data", eq(msg))
+            .param("tuple", eq(unix_tuple("")))
+            .param("msgcontrol", absent())
             .field("fd.type", eq("unix")),
-        ex("bind the named socket", "bind", w)
+        socket("the server socket", f.server_fd),
+        syscall("bind the named socket", "bind", w)
             .param("res", eq(0))
+            .param("fd", eq(f.server_fd))
+            .param("addr", eq(unix_addr(path)))
             .field("evt.args", contains(path)),
-        ex("listen on it", "listen", w).param("res", eq(0)),
-        ex("connect to it", "connect", w)
+        syscall("listen on it", "listen", w)
             .param("res", eq(0))
+            .param("fd", eq(f.server_fd))
+            .param("backlog", eq(4)),
+        socket("the client socket", f.client_fd),
+        syscall("connect to it", "connect", w)
+            .param("res", eq(0))
+            .param("fd", eq(f.client_fd))
+            .param("addr", eq(unix_addr(path)))
+            .param("tuple", eq(unix_tuple(path)))
             .field("fd.type", eq("unix"))
             .field("fd.name", contains(path)),
+        socket("a socket for a missing path", f.lost_fd),
+        syscall("connect to a missing path fails", "connect", w)
+            .param("res", eq(f.lost))
+            .param("res", eq(-libc::ENOENT))
+            .param("fd", eq(f.lost_fd))
+            .param("addr", eq(unix_addr(&f.missing)))
+            .param("tuple", absent()),
+        close("close the failed socket", f.lost_fd),
+        close("close the client", f.client_fd),
+        close("close the server", f.server_fd),
     ])])
 }
 
