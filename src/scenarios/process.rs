@@ -358,6 +358,16 @@ pub struct SignalsFacts {
     pub addr: i64,
     /// Its length.
     pub len: i64,
+    /// brk(0)'s answer: the current break.
+    pub brk: i64,
+    /// mmap of a bad fd (-EBADF).
+    pub mmap_bad: i64,
+    /// kill with an invalid signal (-EINVAL).
+    pub kill_bad: i64,
+    /// The eventfd, epoll, inotify, timerfd and memfd fds.
+    pub fds: [i64; 5],
+    /// RLIMIT_NOFILE (soft, hard).
+    pub nofile: [i64; 2],
 }
 
 fn signals_act(_dir: &Path) -> Result<SignalsFacts, String> {
@@ -375,7 +385,18 @@ fn signals_act(_dir: &Path) -> Result<SignalsFacts, String> {
     )?;
     sys!("mprotect", libc::SYS_mprotect, addr, len, libc::PROT_READ)?;
     sys!("munmap", libc::SYS_munmap, addr, len)?;
-    sys!("brk", libc::SYS_brk, 0usize)?;
+    let brk = sys!("brk", libc::SYS_brk, 0usize)?;
+    // A file mapping of no file: EBADF.
+    let mmap_bad = sys_fail!(
+        "mmap of a bad fd",
+        libc::SYS_mmap,
+        0usize,
+        len,
+        libc::PROT_READ,
+        libc::MAP_PRIVATE,
+        -1,
+        0usize
+    )?;
     // Signals: a child that waits, killed with SIGTERM by kill(2).
     // SAFETY: the child only pauses (raw syscall) until killed.
     let pid = unsafe { libc::fork() };
@@ -386,6 +407,8 @@ fn signals_act(_dir: &Path) -> Result<SignalsFacts, String> {
         }
     }
     std::thread::sleep(std::time::Duration::from_millis(50));
+    // 65: past SIGRTMAX (and within the u8 the drivers report a signal in).
+    let kill_bad = sys_fail!("kill with signal 65", libc::SYS_kill, pid, 65)?;
     sys!("kill", libc::SYS_kill, pid, libc::SIGTERM)?;
     wait4(pid)?;
     // Descriptors of other kinds.
@@ -428,45 +451,114 @@ fn signals_act(_dir: &Path) -> Result<SignalsFacts, String> {
         signal: libc::SIGTERM as i64,
         addr: addr as i64,
         len: len as i64,
+        brk,
+        mmap_bad,
+        kill_bad,
+        fds: [efd, ep, ino, tfd, mfd],
+        nofile: [rl.rlim_cur as i64, rl.rlim_max as i64],
     })
 }
 
 fn signals_expect(f: &SignalsFacts, w: i64) -> Expectation {
     let k = f.killed;
-    Expectation::new(vec![all_of([
-        call("mmap of one anonymous page", "mmap", w).param("length", eq(f.len)),
-        ex("mmap returns the address", "mmap", w).param("res", eq(f.addr)),
-        call("mprotect of that page", "mprotect", w).param("addr", eq(f.addr)),
-        ex("mprotect succeeds", "mprotect", w).param("res", eq(0)),
-        ex("munmap succeeds", "munmap", w).param("res", eq(0)),
-        ex("brk answers", "brk", w).param("res", gt(0)),
-        call("kill SIGTERM to the child", "kill", w)
-            .param("pid", eq(k))
-            .param("sig", eq(f.signal)),
-        ex("kill succeeds", "kill", w).param("res", eq(0)),
-        // A fatal signal is delivered to the dying thread group as SIGKILL (kernel complete_signal()).
-        event("the signal is delivered")
-            .ty("signaldeliver")
-            .param("dpid", eq(k))
-            .param("sig", one_of([f.signal, 9])),
-        event("the child dies of SIGTERM")
-            .ty("procexit")
-            .field("proc.pid", eq(k))
-            .param("sig", eq(f.signal)),
-        // pause(2) is a generic event in libs: type and thread only, no return value.
-        call("the child pauses", "pause", k),
-        ex("its pause is interrupted", "pause", k),
-        ex("eventfd2", "eventfd2", w).param("res", ge(0)),
-        ex("epoll_create1", "epoll_create1", w).param("res", ge(0)),
-        ex("inotify_init1", "inotify_init1", w).param("res", ge(0)),
-        ex("timerfd_create", "timerfd_create", w).param("res", ge(0)),
-        ex("memfd_create", "memfd_create", w)
-            .param("fd", ge(0))
-            .param("name", eq("sinspqa-memfd")),
-        ex("prlimit reads RLIMIT_NOFILE", "prlimit", w)
-            .param("res", eq(0))
-            .param("oldmax", gt(0)),
-    ])])
+    let [efd, ep, ino, tfd, mfd] = f.fds;
+    // libs 0.20's modern eBPF sends 0 for timerfd_create's clockid ("like the old probe");
+    // from 0.22 the exit event has the clock asked for.
+    let timerfd_clockid = if crate::event::exits_carry_enter_params() {
+        libc::CLOCK_MONOTONIC
+    } else {
+        0
+    };
+    let vm = |m: EventMatcher| {
+        m.unchecked("vm_size", "counter")
+            .unchecked("vm_rss", "counter")
+            .unchecked("vm_swap", "counter")
+    };
+    Expectation::new(vec![
+        sequence([
+            vm(syscall("mmap of one anonymous page", "mmap", w)
+                .param("res", eq(f.addr))
+                .param("addr", eq(0))
+                .param("length", eq(f.len))
+                .flags("prot", &["PROT_READ", "PROT_WRITE"])
+                .flags("flags", &["MAP_PRIVATE", "MAP_ANONYMOUS"])
+                .param("fd", eq(-1))
+                .param("offset", eq(0))),
+            syscall("mprotect of that page", "mprotect", w)
+                .param("res", eq(0))
+                .param("addr", eq(f.addr))
+                .param("length", eq(f.len))
+                .flags("prot", &["PROT_READ"]),
+            vm(syscall("munmap succeeds", "munmap", w)
+                .param("res", eq(0))
+                .param("addr", eq(f.addr))
+                .param("length", eq(f.len))),
+            vm(syscall("brk answers", "brk", w)
+                .param("res", eq(f.brk))
+                .param("res", gt(0))
+                .param("addr", eq(0))),
+            vm(syscall("mmap of a bad fd fails", "mmap", w)
+                .param("res", eq(f.mmap_bad))
+                .param("res", eq(-libc::EBADF))
+                .param("addr", eq(0))
+                .param("length", eq(f.len))
+                .flags("prot", &["PROT_READ"])
+                .flags("flags", &["MAP_PRIVATE"])
+                .param("fd", eq(-1))
+                .param("offset", eq(0))),
+            syscall("kill with an invalid signal fails", "kill", w)
+                .param("res", eq(f.kill_bad))
+                .param("res", eq(-libc::EINVAL))
+                .param("pid", eq(k))
+                .param("sig", eq(65)),
+            syscall("kill SIGTERM to the child", "kill", w)
+                .param("res", eq(0))
+                .param("pid", eq(k))
+                .param("sig", eq(f.signal)),
+            syscall("eventfd2", "eventfd2", w)
+                .param("res", eq(efd))
+                .param("initval", eq(0))
+                .flags("flags", &["O_CLOEXEC"]),
+            syscall("epoll_create1", "epoll_create1", w)
+                .param("res", eq(ep))
+                .flags("flags", &["EPOLL_CLOEXEC"]),
+            syscall("inotify_init1", "inotify_init1", w)
+                .param("res", eq(ino))
+                .flags("flags", &["O_CLOEXEC"]),
+            syscall("timerfd_create", "timerfd_create", w)
+                .param("res", eq(tfd))
+                .param("clockid", eq(timerfd_clockid))
+                .param("flags", eq(0)),
+            syscall("memfd_create", "memfd_create", w)
+                .param("fd", eq(mfd))
+                .param("name", eq("sinspqa-memfd"))
+                .param("flags", eq(0)),
+            syscall("prlimit reads RLIMIT_NOFILE", "prlimit", w)
+                .param("res", eq(0))
+                .param("pid", eq(0))
+                .flags("resource", &["RLIMIT_NOFILE"])
+                // No new limit given (NULL): the drivers report 0.
+                .param("newcur", eq(0))
+                .param("newmax", eq(0))
+                .param("oldcur", eq(f.nofile[0]))
+                .param("oldmax", eq(f.nofile[1]))
+                .param("oldmax", gt(0)),
+        ]),
+        all_of([
+            // A fatal signal is delivered to the dying thread group as SIGKILL (kernel complete_signal()).
+            event("the signal is delivered")
+                .ty("signaldeliver")
+                .param("dpid", eq(k))
+                .param("sig", one_of([f.signal, 9])),
+            event("the child dies of SIGTERM")
+                .ty("procexit")
+                .field("proc.pid", eq(k))
+                .param("sig", eq(f.signal)),
+            // pause(2) is a generic event in libs: type and thread only, no return value.
+            call("the child pauses", "pause", k),
+            ex("its pause is interrupted", "pause", k),
+        ]),
+    ])
 }
 
 /// The scenarios of this module.
