@@ -34,6 +34,8 @@ pub struct FileOpsFacts {
     pub cwd_fd: i64,
     /// chdir into a missing directory (-ENOENT).
     pub chdir_missing: i64,
+    /// Stats of f1 (as written, as read), d1 and f2 (as opened relative to the cwd).
+    pub st: [Stat; 4],
     /// That directory.
     pub missing: String,
 }
@@ -59,6 +61,7 @@ fn file_ops_act(dir: &Path) -> Result<FileOpsFacts, String> {
         libc::O_CREAT | libc::O_WRONLY | libc::O_TRUNC,
         0o644
     )?;
+    let st_w = fstat(fd)?;
     let data = FILE_DATA;
     sys!("write", libc::SYS_write, fd, data.as_ptr(), data.len())?;
     sys!(
@@ -88,6 +91,7 @@ fn file_ops_act(dir: &Path) -> Result<FileOpsFacts, String> {
         0
     )?;
     let rfd = fd;
+    let st_r = fstat(rfd)?;
     let mut buf = [0u8; 64];
     sys!("read", libc::SYS_read, fd, buf.as_mut_ptr(), 16usize)?;
     sys!("lseek", libc::SYS_lseek, fd, 0usize, libc::SEEK_SET)?;
@@ -140,6 +144,7 @@ fn file_ops_act(dir: &Path) -> Result<FileOpsFacts, String> {
         libc::O_RDONLY | libc::O_DIRECTORY,
         0
     )?;
+    let st_d = fstat(dfd)?;
     sys!("fchdir", libc::SYS_fchdir, dfd)?;
     sys!("close", libc::SYS_close, dfd)?;
     let cdir = cs(dir);
@@ -153,6 +158,7 @@ fn file_ops_act(dir: &Path) -> Result<FileOpsFacts, String> {
         libc::O_RDONLY,
         0
     )?;
+    let st_c = fstat(cwd_fd)?;
     sys!("close", libc::SYS_close, cwd_fd)?;
     let missing = dir.join("no-such-dir");
     let cmissing = cs(&missing);
@@ -184,6 +190,7 @@ fn file_ops_act(dir: &Path) -> Result<FileOpsFacts, String> {
         dfd,
         cwd_fd,
         chdir_missing,
+        st: [st_w, st_r, st_d, st_c],
         missing: s(&missing),
     })
 }
@@ -322,8 +329,8 @@ fn file_ops_calls(f: &FileOpsFacts, w: i64) -> crate::expect::Check {
                 openat_flags(&["O_TRUNC", "O_CREAT", "O_WRONLY"], &created),
             )
             .param("mode", eq(0o644))
-            .unchecked("dev", "unknown")
-            .unchecked("ino", "unknown")
+            .param("dev", eq(f.st[0].dev))
+            .param("ino", eq(f.st[0].ino))
             .field("fd.name", eq(f1)),
         syscall("write f1", "write", w)
             .param("res", eq(n))
@@ -356,8 +363,8 @@ fn file_ops_calls(f: &FileOpsFacts, w: i64) -> crate::expect::Check {
             .param("name", eq(f1))
             .flags("flags", &["O_RDONLY"])
             .param("mode", eq(0))
-            .unchecked("dev", "unknown")
-            .unchecked("ino", "unknown"),
+            .param("dev", eq(f.st[1].dev))
+            .param("ino", eq(f.st[1].ino)),
         syscall("read f1", "read", w)
             .param("res", eq(16))
             .param("fd", eq(f.rfd))
@@ -418,8 +425,8 @@ fn file_ops_calls(f: &FileOpsFacts, w: i64) -> crate::expect::Check {
             // its conversion tests `flags & O_TMPFILE`, and O_TMPFILE includes O_DIRECTORY).
             .unchecked("flags", "libs bug")
             .param("mode", eq(0))
-            .unchecked("dev", "unknown")
-            .unchecked("ino", "unknown"),
+            .param("dev", eq(f.st[2].dev))
+            .param("ino", eq(f.st[2].ino)),
         syscall("fchdir into d1", "fchdir", w)
             .param("res", eq(0))
             .param("fd", eq(f.dfd)),
@@ -433,8 +440,8 @@ fn file_ops_calls(f: &FileOpsFacts, w: i64) -> crate::expect::Check {
             .param("name", eq("f2"))
             .flags("flags", &["O_RDONLY"])
             .param("mode", eq(0))
-            .unchecked("dev", "unknown")
-            .unchecked("ino", "unknown")
+            .param("dev", eq(f.st[3].dev))
+            .param("ino", eq(f.st[3].ino))
             .field("fd.name", eq(f2)),
         close("close it", f.cwd_fd),
         syscall("chdir into a missing dir fails", "chdir", w)
