@@ -3,13 +3,13 @@
 use super::act::execve;
 use super::prelude::*;
 
-fn ex(name: &str, ty: &str, pid: i64) -> EventMatcher {
-    event(name).ty(ty).exit().field("proc.pid", eq(pid))
-}
-
 /// The call `ty` by `pid`, in whichever event this libs' table puts the params named after it.
 fn call(name: &str, ty: &str, pid: i64) -> EventMatcher {
     event(name).ty(ty).field("proc.pid", eq(pid)).call()
+}
+
+fn ex(name: &str, ty: &str, pid: i64) -> EventMatcher {
+    event(name).ty(ty).exit().field("proc.pid", eq(pid))
 }
 
 /// What `container_like_process` did.
@@ -60,6 +60,11 @@ fn ns_act(dir: &Path) -> Result<NsFacts, String> {
             std::ptr::null::<u8>()
         )?;
         sys!("umount2", libc::SYS_umount2, cm.as_ptr(), 0)?;
+        // Nothing mounted there any more: EINVAL.
+        let r = sys_fail!("umount2 of a non-mount", libc::SYS_umount2, cm.as_ptr(), 0)?;
+        if r != -(libc::EINVAL as i64) {
+            return Err(format!("umount2 of a non-mount: {r}, not -EINVAL"));
+        }
         execve("/bin/true", &["true", "sinspqa-container"])
     })?;
     Ok(NsFacts {
@@ -75,25 +80,44 @@ fn ns_expect(f: &NsFacts, w: i64) -> Expectation {
     let mnt = f.mnt.as_str();
     Expectation::new(vec![
         sequence([
-            call("unshare mount, uts, net and pid namespaces", "unshare", w)
-                .param("flags", present())
-                .field("evt.args", contains("CLONE_NEWNS"))
-                .field("evt.args", contains("CLONE_NEWPID"))
-                .field("evt.args", contains("CLONE_NEWNET"))
-                .field("evt.args", contains("CLONE_NEWUTS")),
-            ex("unshare succeeds", "unshare", w).param("res", eq(0)),
+            syscall("unshare mount, uts, net and pid namespaces", "unshare", w)
+                .param("res", eq(0))
+                .flags(
+                    "flags",
+                    &[
+                        "CLONE_NEWNS",
+                        "CLONE_NEWUTS",
+                        "CLONE_NEWNET",
+                        "CLONE_NEWPID",
+                    ],
+                ),
             ex("the first child is pid 1 of the new namespace", "clone", c)
                 .param("res", eq(0))
                 .field("proc.vpid", eq(1)),
-            ex("it sets a hostname", "sethostname", c),
-            ex("it mounts a tmpfs", "mount", c)
+            syscall("it makes / private", "mount", c)
+                .param("res", eq(0))
+                .param("dev", eq("none"))
+                .param("dir", eq("/"))
+                .param("type", eq("<NA>"))
+                .flags("flags", &["REC", "PRIVATE"]),
+            // sethostname has no event of its own: the generic event.
+            syscall("it sets a hostname", "sethostname", c)
+                .param("nativeID", eq(libc::SYS_sethostname))
+                .unchecked("ID", "libs code"),
+            syscall("it mounts a tmpfs", "mount", c)
                 .param("res", eq(0))
                 .param("dev", eq("tmpfs"))
                 .param("dir", eq(mnt))
-                .param("type", eq("tmpfs")),
-            ex("and unmounts it", "umount2", c)
+                .param("type", eq("tmpfs"))
+                .param("flags", eq(0)),
+            syscall("and unmounts it", "umount2", c)
                 .param("res", eq(0))
-                .param("name", eq(mnt)),
+                .param("name", eq(mnt))
+                .param("flags", eq(0)),
+            syscall("unmounting it again fails", "umount2", c)
+                .param("res", eq(-libc::EINVAL))
+                .param("name", eq(mnt))
+                .param("flags", eq(0)),
             ex("it execs like a container's init", "execve", c)
                 .param("res", eq(0))
                 .field("proc.name", eq("true"))
@@ -101,6 +125,13 @@ fn ns_expect(f: &NsFacts, w: i64) -> Expectation {
                 .field("proc.pid", one_of([c]))
                 .field("proc.cmdline", eq("true sinspqa-container")),
         ]),
+        // The flags as libsinsp renders them, on whichever event carries them.
+        all_of([call("unshare's flags by name", "unshare", w)
+            .param("flags", present())
+            .field("evt.args", contains("CLONE_NEWNS"))
+            .field("evt.args", contains("CLONE_NEWPID"))
+            .field("evt.args", contains("CLONE_NEWNET"))
+            .field("evt.args", contains("CLONE_NEWUTS"))]),
         none_of([event("the host-side pid is never 1")
             .field("proc.pid", eq(1))
             .field("proc.ppid", eq(w))]),
