@@ -324,23 +324,111 @@ fn db_expect(f: &DbFacts, _w: i64) -> Expectation {
     ])])
 }
 
-fn system_user_act(_dir: &Path) -> Result<ChildFacts, String> {
+/// What `system_user_interactive` did, and what the shell inherits.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct SystemUserFacts {
+    /// The child's pid.
+    pub child: i64,
+    /// RLIMIT_NOFILE's soft limit.
+    pub fdlimit: u64,
+    /// The process group.
+    pub pgid: i64,
+    /// /proc/self/loginuid.
+    pub loginuid: u64,
+    /// The controlling tty.
+    pub tty: u64,
+    /// /bin/sh's inode.
+    pub exe_ino: u64,
+}
+
+fn system_user_act(_dir: &Path) -> Result<SystemUserFacts, String> {
+    let mut rl = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    sys!(
+        "prlimit64",
+        libc::SYS_prlimit64,
+        0,
+        libc::RLIMIT_NOFILE,
+        std::ptr::null::<libc::rlimit>(),
+        &mut rl as *mut _
+    )?;
+    let pgid = sys!("getpgid", libc::SYS_getpgid, 0)?;
+    let read = |p: &str| std::fs::read_to_string(p).map_err(|e| format!("{p}: {e}"));
+    let loginuid = read("/proc/self/loginuid")?.trim().parse().unwrap_or(0);
+    let stat = read("/proc/self/stat")?;
+    let tty = stat
+        .rsplit(')')
+        .next()
+        .and_then(|r| r.split_whitespace().nth(4))
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(0);
+    use std::os::unix::fs::MetadataExt;
+    let exe_ino = std::fs::metadata("/bin/sh")
+        .map_err(|e| e.to_string())?
+        .ino();
     let child = fork_and_wait(|| {
         drop_to_nobody()?;
         execve("/bin/sh", &["sh", "-c", "exit 0"])
     })?;
-    Ok(ChildFacts {
+    Ok(SystemUserFacts {
         child: child as i64,
-        comm: comm(),
+        fdlimit: rl.rlim_cur,
+        pgid,
+        loginuid,
+        tty,
+        exe_ino,
     })
 }
 
-fn system_user_expect(f: &ChildFacts, _w: i64) -> Expectation {
+fn system_user_expect(f: &SystemUserFacts, w: i64) -> Expectation {
     let c = f.child;
     Expectation::new(vec![sequence([
-        ex("the child becomes nobody", "setuid", c).param("res", eq(0)),
-        ex("the system user starts a shell", "execve", c)
+        syscall("the child drops its groups", "setgroups", c)
+            .param("nativeID", eq(libc::SYS_setgroups))
+            .unchecked("ID", "libs code"),
+        syscall("the child's group becomes nobody", "setgid", c)
             .param("res", eq(0))
+            .param("gid", eq(65534))
+            .field("group.gid", eq(65534)),
+        syscall("the child becomes nobody", "setuid", c)
+            .param("res", eq(0))
+            .param("uid", eq(65534))
+            .field("user.uid", eq(65534)),
+        syscall("the system user starts a shell", "execve", c)
+            .param("res", eq(0))
+            .param("filename", eq("/bin/sh"))
+            .param("exe", eq("sh"))
+            .param("args", eq(nul_joined(&["-c", "exit 0"])))
+            .param("tid", eq(c))
+            .param("pid", eq(c))
+            .param("ptid", eq(w))
+            .param("comm", eq("sh"))
+            .param("env", eq(nul_joined(&["PATH=/usr/bin:/bin"])))
+            .param("fdlimit", eq(f.fdlimit))
+            .param("pgid", eq(f.pgid))
+            .param("vpgid", eq(f.pgid))
+            .param("loginuid", eq(f.loginuid))
+            .param("tty", eq(f.tty))
+            // nobody cannot write the shell; setuid away from root cleared the capabilities.
+            .param("flags", eq(0))
+            .param("cap_inheritable", eq(0))
+            .param("cap_permitted", eq(0))
+            .param("cap_effective", eq(0))
+            .param("exe_ino", eq(f.exe_ino))
+            .param("uid", eq(65534))
+            .param("gid", eq(65534))
+            .param("trusted_exepath", eq(real("/bin/sh")))
+            .unchecked("exe_ino_ctime", "libs bug")
+            .unchecked("exe_ino_mtime", "libs bug")
+            .unchecked("cwd", "empty")
+            .unchecked("cgroups", "host")
+            .unchecked("pgft_maj", "counter")
+            .unchecked("pgft_min", "counter")
+            .unchecked("vm_size", "counter")
+            .unchecked("vm_rss", "counter")
+            .unchecked("vm_swap", "counter")
             .field("proc.name", eq("sh"))
             .field("user.uid", eq(65534))
             .field("group.gid", eq(65534)),
