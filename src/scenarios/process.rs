@@ -34,6 +34,114 @@ pub struct ChildFacts {
     pub child: i64,
     /// The workload's command name (the child's proc.pname).
     pub comm: String,
+    /// What the child inherits.
+    pub env: ExecEnv,
+    /// The inode of what the child execs.
+    pub exe_ino: u64,
+}
+
+/// What an exec'd child of the workload inherits (as root) and its execve event reports.
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+pub struct ExecEnv {
+    /// RLIMIT_NOFILE's soft limit.
+    pub fdlimit: u64,
+    /// The process group.
+    pub pgid: i64,
+    /// /proc/self/loginuid.
+    pub loginuid: u64,
+    /// The controlling tty (tty_nr of /proc/self/stat).
+    pub tty: u64,
+    /// Capabilities (inheritable, permitted, effective) of /proc/self/status.
+    pub caps: [u64; 3],
+}
+
+/// The workload's [`ExecEnv`].
+fn exec_env() -> Result<ExecEnv, String> {
+    let mut rl = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    sys!(
+        "prlimit64",
+        libc::SYS_prlimit64,
+        0,
+        libc::RLIMIT_NOFILE,
+        std::ptr::null::<libc::rlimit>(),
+        &mut rl as *mut _
+    )?;
+    let pgid = sys!("getpgid", libc::SYS_getpgid, 0)?;
+    let read = |p: &str| std::fs::read_to_string(p).map_err(|e| format!("{p}: {e}"));
+    let stat = read("/proc/self/stat")?;
+    let status = read("/proc/self/status")?;
+    Ok(ExecEnv {
+        fdlimit: rl.rlim_cur,
+        pgid,
+        loginuid: read("/proc/self/loginuid")?.trim().parse().unwrap_or(0),
+        tty: stat
+            .rsplit(')')
+            .next()
+            .and_then(|r| r.split_whitespace().nth(4))
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(0),
+        caps: [
+            status_hex(&status, "CapInh:"),
+            status_hex(&status, "CapPrm:"),
+            status_hex(&status, "CapEff:"),
+        ],
+    })
+}
+
+/// The inode of the file at `path` (symlinks followed).
+fn ino_of(path: &str) -> Result<u64, String> {
+    use std::os::unix::fs::MetadataExt;
+    Ok(std::fs::metadata(path)
+        .map_err(|e| format!("{path}: {e}"))?
+        .ino())
+}
+
+/// A successful execve by root's child `c` of workload `w`, whole: `filename` (really
+/// `trusted`, inode `exe_ino`) run as `argv`
+/// with `PATH=/usr/bin:/bin`, writable by root, its state inherited from the workload.
+fn root_exec(
+    name: &str,
+    c: i64,
+    w: i64,
+    (filename, trusted, exe_ino): (&str, &str, u64),
+    argv: &[&str],
+    env: &ExecEnv,
+) -> EventMatcher {
+    syscall(name, "execve", c)
+        .param("res", eq(0))
+        .param("filename", eq(filename))
+        .param("exe", eq(argv[0]))
+        .param("args", eq(nul_joined(&argv[1..])))
+        .param("tid", eq(c))
+        .param("pid", eq(c))
+        .param("ptid", eq(w))
+        .param("comm", eq(argv[0]))
+        .param("env", eq(nul_joined(&["PATH=/usr/bin:/bin"])))
+        .param("fdlimit", eq(env.fdlimit))
+        .param("pgid", eq(env.pgid))
+        .param("vpgid", eq(env.pgid))
+        .param("loginuid", eq(env.loginuid))
+        .param("tty", eq(env.tty))
+        .flags("flags", &["EXE_WRITABLE"])
+        .param("cap_inheritable", eq(env.caps[0]))
+        .param("cap_permitted", eq(env.caps[1]))
+        .param("cap_effective", eq(env.caps[2]))
+        .param("exe_ino", eq(exe_ino))
+        .param("uid", eq(0))
+        .param("gid", eq(0))
+        .param("trusted_exepath", eq(trusted))
+        .unchecked("exe_ino_ctime", "libs bug")
+        .unchecked("exe_ino_mtime", "libs bug")
+        .unchecked("cwd", "empty")
+        .unchecked("cgroups", "host")
+        .unchecked("pgft_maj", "counter")
+        .unchecked("pgft_min", "counter")
+        .unchecked("vm_size", "counter")
+        .unchecked("vm_rss", "counter")
+        .unchecked("vm_swap", "counter")
 }
 
 /// What `spawn_exec_with_args` did, and what the exec'd child inherits.
@@ -255,12 +363,18 @@ fn spawn_exec_expect(f: &ExecFacts, w: i64) -> Expectation {
     ])
 }
 
+/// The shell's argv.
+const SHELL_ARGV: &[&str] = &["sh", "-c", "/bin/true sinspqa-shell; exit 0"];
+
 fn shell_act(_dir: &Path) -> Result<ChildFacts, String> {
-    let child =
-        fork_and_wait(|| execve("/bin/sh", &["sh", "-c", "/bin/true sinspqa-shell; exit 0"]))?;
+    let env = exec_env()?;
+    let exe_ino = ino_of("/bin/sh")?;
+    let child = fork_and_wait(|| execve("/bin/sh", SHELL_ARGV))?;
     Ok(ChildFacts {
         child: child as i64,
         comm: comm(),
+        env,
+        exe_ino,
     })
 }
 
@@ -268,10 +382,17 @@ fn shell_expect(f: &ChildFacts, w: i64) -> Expectation {
     let c = f.child;
     Expectation::new(vec![
         sequence([
-            ex("the shell starts", "execve", c)
-                .field("proc.name", eq("sh"))
-                .field("proc.pname", eq(f.comm.as_str()))
-                .field("proc.cmdline", contains("sinspqa-shell")),
+            root_exec(
+                "the shell starts",
+                c,
+                w,
+                ("/bin/sh", &real("/bin/sh"), f.exe_ino),
+                SHELL_ARGV,
+                &f.env,
+            )
+            .field("proc.name", eq("sh"))
+            .field("proc.pname", eq(f.comm.as_str()))
+            .field("proc.cmdline", contains("sinspqa-shell")),
             event("the shell spawns true")
                 .ty("execve")
                 .exit()
@@ -294,26 +415,44 @@ pub struct DbFacts {
     pub child: i64,
     /// Its executable (a copy of sh named mysqld in the temp dir).
     pub db: String,
+    /// What the child inherits.
+    pub env: ExecEnv,
+    /// The inode of the copy.
+    pub exe_ino: u64,
 }
+
+/// The "database server"'s argv.
+const DB_ARGV: &[&str] = &["mysqld", "-c", "/bin/ls / > /dev/null"];
 
 fn db_act(dir: &Path) -> Result<DbFacts, String> {
     // A "database server" (a copy of the shell named mysqld) spawning a process.
     let db = dir.join("mysqld");
     std::fs::copy("/bin/sh", &db).map_err(|e| e.to_string())?;
     let dbs = db.display().to_string();
-    let child = fork_and_wait(|| execve(&dbs, &["mysqld", "-c", "/bin/ls / > /dev/null"]))?;
+    let env = exec_env()?;
+    let exe_ino = ino_of(&dbs)?;
+    let child = fork_and_wait(|| execve(&dbs, DB_ARGV))?;
     Ok(DbFacts {
         child: child as i64,
         db: dbs,
+        env,
+        exe_ino,
     })
 }
 
-fn db_expect(f: &DbFacts, _w: i64) -> Expectation {
+fn db_expect(f: &DbFacts, w: i64) -> Expectation {
     let c = f.child;
     Expectation::new(vec![sequence([
-        ex("the database server starts", "execve", c)
-            .field("proc.name", eq("mysqld"))
-            .field("proc.exepath", eq(f.db.as_str())),
+        root_exec(
+            "the database server starts",
+            c,
+            w,
+            (&f.db, &f.db, f.exe_ino),
+            DB_ARGV,
+            &f.env,
+        )
+        .field("proc.name", eq("mysqld"))
+        .field("proc.exepath", eq(f.db.as_str())),
         event("the database spawns a process")
             .ty("execve")
             .exit()
