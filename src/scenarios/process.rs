@@ -169,6 +169,10 @@ pub struct ExecFacts {
     pub exe_mtime: u64,
     /// execve of a missing file (-ENOENT).
     pub enoent: i64,
+    /// The workload's argv (its clone events report them).
+    pub argv: Vec<String>,
+    /// The workload's parent.
+    pub ppid: i64,
 }
 
 /// What the child execs.
@@ -257,17 +261,58 @@ fn spawn_exec_act(_dir: &Path) -> Result<ExecFacts, String> {
         exe_ctime: ns(md.ctime(), md.ctime_nsec()),
         exe_mtime: ns(md.mtime(), md.mtime_nsec()),
         enoent: -(libc::ENOENT as i64),
+        argv: std::env::args().collect(),
+        // SAFETY: getppid has no preconditions.
+        ppid: unsafe { libc::getppid() } as i64,
     })
 }
 
 fn spawn_exec_expect(f: &ExecFacts, w: i64) -> Expectation {
     let c = f.child;
+    // What both sides of the workload's fork report: the workload's image and state.
+    let fork = |m: EventMatcher| {
+        m.param("exe", eq(f.argv.first().map(String::as_str).unwrap_or("")))
+            .param("args", eq(nul_joined(f.argv.get(1..).unwrap_or_default())))
+            .param("comm", eq(f.comm.as_str()))
+            .param("fdlimit", eq(f.fdlimit))
+            .param("uid", eq(0))
+            .param("gid", eq(0))
+            .flags("flags", &["CLONE_CHILD_CLEARTID", "CLONE_CHILD_SETTID"])
+            .unchecked("cwd", "harness")
+            .unchecked("cgroups", "host")
+            .unchecked("pgft_maj", "counter")
+            .unchecked("pgft_min", "counter")
+            .unchecked("vm_size", "counter")
+            .unchecked("vm_rss", "counter")
+            .unchecked("vm_swap", "counter")
+            .unchecked("pidns_init_start_ts", "time")
+    };
     let env = nul_joined(&["PATH=/usr/bin:/bin"]);
     Expectation::new(vec![
         all_of([
-            ex("the workload forks the child", "clone", w).param("res", eq(c)),
-            ex("the child returns from clone", "clone", c).param("res", eq(0)),
-            ex("the workload reaps the child", "wait4", w),
+            fork(
+                syscall("the workload forks the child", "clone", w)
+                    .param("res", eq(c))
+                    .param("tid", eq(w))
+                    .param("pid", eq(w))
+                    .param("ptid", eq(f.ppid))
+                    .param("vtid", eq(w))
+                    .param("vpid", eq(w)),
+            ),
+            // The child only returns from clone: its exit event alone, not a whole call.
+            fork(
+                ex("the child returns from clone", "clone", c)
+                    .param("res", eq(0))
+                    .param("tid", eq(c))
+                    .param("pid", eq(c))
+                    .param("ptid", eq(w))
+                    .param("vtid", eq(c))
+                    .param("vpid", eq(c)),
+            ),
+            // wait4 has no event of its own: the generic event.
+            syscall("the workload reaps the child", "wait4", w)
+                .param("nativeID", eq(libc::SYS_wait4))
+                .unchecked("ID", "libs code"),
         ]),
         sequence([
             syscall("the child's exec of a missing file fails", "execve", c)
