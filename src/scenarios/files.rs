@@ -351,6 +351,13 @@ fn file_ops_calls(f: &FileOpsFacts, w: i64) -> crate::expect::Check {
             .param("size", eq(n))
             .param("data", eq(data.clone()))
             .field("fd.name", eq(f1)),
+        // ftruncate and fsync have no events of their own: the generic event.
+        syscall("ftruncate f1", "ftruncate", w)
+            .param("nativeID", eq(libc::SYS_ftruncate))
+            .unchecked("ID", "libs code"),
+        syscall("fsync f1", "fsync", w)
+            .param("nativeID", eq(libc::SYS_fsync))
+            .unchecked("ID", "libs code"),
         syscall("flock f1", "flock", w)
             .param("res", eq(0))
             .param("fd", eq(f.wfd))
