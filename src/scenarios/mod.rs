@@ -15,13 +15,17 @@ use serde_json::Value;
 use crate::expect::Expectation;
 
 pub mod act;
-mod legacy;
 
 pub mod fd;
+pub mod files;
 pub mod fs;
 pub mod ia32;
+pub mod namespaces;
 pub mod net;
+pub mod network;
+pub mod privileges;
 pub mod proc;
+pub mod process;
 pub mod sys;
 
 /// What area modules import: the matcher DSL, the child-side helpers, serde.
@@ -130,57 +134,6 @@ impl<F: Serialize + DeserializeOwned + Default> Steps for Typed<F> {
     }
 }
 
-/// A scenario not yet moved into an area module: its action is a workload of
-/// `crate::workload`, its facts untyped.
-pub(crate) struct Legacy {
-    pub(crate) workload: &'static str,
-    pub(crate) expect: fn(&Facts) -> Expectation,
-}
-
-impl Steps for Legacy {
-    fn act(&self, dir: &Path) -> Result<Value, String> {
-        crate::workload::legacy_act(self.workload, dir)
-    }
-    fn expect(&self, facts: &Value, pid: i64) -> Result<Expectation, String> {
-        let mut v = facts.clone();
-        v["pid"] = Value::from(pid);
-        Ok((self.expect)(&Facts(v)))
-    }
-    fn shape(&self) -> Expectation {
-        Expectation::new(Vec::new())
-    }
-}
-
-/// The facts a legacy workload reported, with accessors.
-#[derive(Debug, Clone)]
-pub struct Facts(pub Value);
-
-impl Facts {
-    /// A numeric fact (panics with the fact's name when missing: a harness defect).
-    pub fn n(&self, k: &str) -> i64 {
-        self.0[k]
-            .as_i64()
-            .unwrap_or_else(|| panic!("workload fact {k:?} missing in {}", self.0))
-    }
-    /// A string fact.
-    pub fn s(&self, k: &str) -> String {
-        self.0[k]
-            .as_str()
-            .unwrap_or_else(|| panic!("workload fact {k:?} missing in {}", self.0))
-            .to_string()
-    }
-    /// A boolean fact.
-    pub fn b(&self, k: &str) -> bool {
-        self.0[k]
-            .as_bool()
-            .unwrap_or_else(|| panic!("workload fact {k:?} missing in {}", self.0))
-    }
-    /// The workload's pid.
-    pub fn pid(&self) -> u32 {
-        self.n("pid") as u32
-    }
-}
-
 /// Fields the scenario captures extract (every field an expectation reads must be here).
 pub const SCENARIO_FIELDS: &[&str] = &[
     "evt.num",
@@ -225,8 +178,12 @@ pub const SCENARIO_FIELDS: &[&str] = &[
 
 /// Every scenario, in a stable order (area modules in [`Area::ALL`] order).
 pub fn all() -> Vec<&'static Scenario> {
-    legacy::SCENARIOS
+    process::SCENARIOS
         .iter()
+        .chain(files::SCENARIOS)
+        .chain(network::SCENARIOS)
+        .chain(privileges::SCENARIOS)
+        .chain(namespaces::SCENARIOS)
         .chain(proc::SCENARIOS)
         .chain(fs::SCENARIOS)
         .chain(fd::SCENARIOS)
