@@ -295,7 +295,7 @@ fn spawn_exec_expect(f: &ExecFacts, w: i64) -> Expectation {
                     .param("res", eq(c))
                     .param("tid", eq(w))
                     .param("pid", eq(w))
-                    .param("ptid", eq(f.ppid))
+                    .unchecked("ptid", "harness thread")
                     .param("vtid", eq(w))
                     .param("vpid", eq(w)),
             ),
@@ -395,7 +395,11 @@ fn spawn_exec_expect(f: &ExecFacts, w: i64) -> Expectation {
             event("echo exits")
                 .ty("procexit")
                 .field("proc.pid", eq(c))
-                .param("status", eq(0)),
+                .param("status", eq(0))
+                .param("ret", eq(0))
+                .param("sig", eq(0))
+                .param("core", eq(0))
+                .param("reaper_tid", eq(0)),
         ]),
         none_of([
             ex("no failed exec but the missing file's", "execve", c)
@@ -447,7 +451,12 @@ fn shell_expect(f: &ChildFacts, w: i64) -> Expectation {
                 .field("proc.cmdline", eq("true sinspqa-shell")),
             event("the shell exits")
                 .ty("procexit")
-                .field("proc.pid", eq(c)),
+                .field("proc.pid", eq(c))
+                .param("status", eq(0))
+                .param("ret", eq(0))
+                .param("sig", eq(0))
+                .param("core", eq(0))
+                .param("reaper_tid", eq(0)),
         ]),
         all_of([ex("the workload reaps the shell", "wait4", w)]),
     ])
@@ -821,11 +830,19 @@ fn signals_expect(f: &SignalsFacts, w: i64) -> Expectation {
             event("the signal is delivered")
                 .ty("signaldeliver")
                 .param("dpid", eq(k))
-                .param("sig", one_of([f.signal, 9])),
+                .param("sig", one_of([f.signal, 9]))
+                // The kernel's own SIGKILL comes from no process (0); a SIGTERM delivered to a
+                // handler would name the workload.
+                .param("spid", one_of([0, w])),
             event("the child dies of SIGTERM")
                 .ty("procexit")
                 .field("proc.pid", eq(k))
-                .param("sig", eq(f.signal)),
+                // The raw wait status of a death by signal is the signal; the exit code 0.
+                .param("status", eq(f.signal))
+                .param("ret", eq(0))
+                .param("sig", eq(f.signal))
+                .param("core", eq(0))
+                .param("reaper_tid", eq(0)),
             // pause(2) is a generic event in libs: type and thread only, no return value.
             call("the child pauses", "pause", k),
             ex("its pause is interrupted", "pause", k),
