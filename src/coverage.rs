@@ -76,6 +76,12 @@ pub struct Coverage {
     pub event_types_asserted: usize,
     /// Of those, syscalls.
     pub syscall_event_types_asserted: usize,
+    /// Of those, calls without an event of their own in this libs (the generic `syscall`
+    /// event, asserted by its ID and nativeID).
+    pub generic_calls_asserted: usize,
+    /// Syscall event types of this table (names with an event of their own) no scenario asserts
+    /// by value: what a driver change could break unseen.
+    pub syscall_event_types_not_asserted: Vec<String>,
     /// Current (emitted) event types in this libs' table.
     pub event_types_total: usize,
     /// Params of the asserted events (type and direction).
@@ -172,6 +178,10 @@ pub fn compute(scenarios: &[&'static Scenario]) -> Coverage {
                         *slot = st;
                     }
                 }
+                // An event without params is asserted whole by its type and its param count.
+                if e.params.is_empty() && m.table_code().is_some() {
+                    valued = true;
+                }
                 *valued_types.entry(ty).or_default() |= valued;
             }
         }
@@ -180,6 +190,8 @@ pub fn compute(scenarios: &[&'static Scenario]) -> Coverage {
         libs_version: crate::LIBS_VERSION.to_string(),
         event_types_asserted: 0,
         syscall_event_types_asserted: 0,
+        generic_calls_asserted: 0,
+        syscall_event_types_not_asserted: Vec::new(),
         event_types_total: 0,
         params_total: 0,
         params_asserted: 0,
@@ -241,11 +253,26 @@ pub fn compute(scenarios: &[&'static Scenario]) -> Coverage {
             .iter()
             .filter(|e| is_current(e) && e.name == ty)
             .all(|e| e.category & sys::EC_SYSCALL != 0);
-        // A call without an event of its own comes as the generic syscall event.
         if is_syscall {
             cov.syscall_event_types_asserted += 1;
         }
+        // A call without an event of its own comes as the generic syscall event.
+        if !event_table().iter().any(|e| is_current(e) && e.name == ty) {
+            cov.generic_calls_asserted += 1;
+        }
     }
+    let valued = |n: &str| valued_types.get(n).copied().unwrap_or(false);
+    cov.syscall_event_types_not_asserted = names_total
+        .iter()
+        .filter(|n| **n != "syscall" && !valued(n))
+        .filter(|n| {
+            event_table()
+                .iter()
+                .filter(|e| is_current(e) && e.name == **n)
+                .all(|e| e.category & sys::EC_SYSCALL != 0)
+        })
+        .map(|n| n.to_string())
+        .collect();
     cov
 }
 
@@ -262,11 +289,12 @@ impl Coverage {
     /// One line: the summary printed under the matrix.
     pub fn summary(&self) -> String {
         format!(
-            "coverage (libs {}): {} event types asserted by value ({} syscalls) of {} in the table; \
+            "coverage (libs {}): {} event types asserted by value ({} syscalls, {} of them through the generic event) of {} in the table; \
              {} of {} params of the asserted events by value ({:.1}%), {} marked unchecked, {} bounded, {} missing",
             self.libs_version,
             self.event_types_asserted,
             self.syscall_event_types_asserted,
+            self.generic_calls_asserted,
             self.event_types_total,
             self.params_asserted,
             self.params_total,
@@ -315,6 +343,11 @@ impl Coverage {
                 self.types_without_values.join(", ")
             ));
         }
+        out.push_str(&format!(
+            "syscall event types not asserted by value ({}): {}\n",
+            self.syscall_event_types_not_asserted.len(),
+            self.syscall_event_types_not_asserted.join(", ")
+        ));
         out.push_str(&self.summary());
         out.push('\n');
         out
