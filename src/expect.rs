@@ -839,8 +839,9 @@ impl Expectation {
     }
 
     /// Consumes events from `rx` until every positive check holds (then, to catch events that
-    /// must not appear, keeps consuming for `settle`), or until `timeout`, or until the channel
-    /// disconnects. Every event consumed is also passed to `on_event` (to validate or record it).
+    /// must not appear, keeps consuming for `settle`), or until no event came for `timeout` (at
+    /// most six timeouts in all, however the events flow), or until the channel disconnects.
+    /// Every event consumed is also passed to `on_event` (to validate or record it).
     pub fn run(
         &self,
         rx: &crate::capture::Events,
@@ -862,7 +863,12 @@ impl Expectation {
         mut on_event: impl FnMut(&Event),
     ) -> Result<Outcome, Failure> {
         let start = Instant::now();
-        let deadline = start + timeout;
+        // `timeout` is a time without events: a capture still draining a backlog (a slow
+        // guest, a capture shared by several scenarios) makes progress and is given more time,
+        // up to `MAX_TIMEOUTS` timeouts in all.
+        const MAX_TIMEOUTS: u32 = 6;
+        let cap = start + timeout * MAX_TIMEOUTS;
+        let mut deadline = start + timeout;
         let mut states: Vec<State> = self.checks.iter().cloned().map(State::new).collect();
         let mut seen = 0u64;
         let mut settle_until: Option<Instant> = None;
@@ -875,6 +881,7 @@ impl Expectation {
             }
             match rx.recv_timeout(until - now) {
                 Ok(ev) => {
+                    deadline = deadline.max((Instant::now() + timeout).min(cap));
                     if !keep(&ev) {
                         continue;
                     }
