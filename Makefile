@@ -45,12 +45,13 @@ run: setup
 	scripts/libs-matrix $(LIBS) --kernels $(KERNELS)
 endif
 
-# Other libs versions' tests, then their matrix on the host and in one guest per version:
+# Other libs versions' tests (every scenario on the host), then their matrix (the smoke set) on the
+# host and in one guest per version:
 # `make test-libs LIBS=0.25.4,master` (CI runs it; 0.25.4 and master need
 # LIBS_TARBALL_DIR=<folder with their archives> once, then they are cached).
 TEST_KERNELS ?= bookworm
 test-libs: setup
-	scripts/libs-matrix --tests $(LIBS) --kernels $(TEST_KERNELS)
+	scripts/libs-matrix --tests $(LIBS) --kernels $(TEST_KERNELS) --smoke
 
 lint:
 	$(CARGO) fmt --all -- --check

@@ -101,6 +101,14 @@ enum Cmd {
         /// e.g. 6.1.0-56-amd64,6.12.95+deb12-amd64. Empty: none.
         #[arg(long, value_delimiter = ',')]
         kernels: Vec<String>,
+        /// Only the smoke set: the scenarios of whole programs (what CI runs in its guests).
+        #[arg(long, conflicts_with = "scenarios")]
+        smoke: bool,
+        /// One live capture per scenario rather than one per area (guests under TCG: a
+        /// capture shared by an area's scenarios drains the busy ones' backlog while the next
+        /// workload runs, and a slow consumer then loses events).
+        #[arg(long)]
+        capture_per_scenario: bool,
         /// Seconds a VM may run before it is killed.
         #[arg(long, default_value_t = 1800)]
         vm_timeout: u64,
@@ -210,8 +218,20 @@ fn main() -> ExitCode {
             record,
             engines,
             kernels,
+            smoke,
+            capture_per_scenario,
             vm_timeout,
         } => {
+            let scenarios = if smoke {
+                Some(
+                    sinspqa::scenarios::smoke()
+                        .iter()
+                        .map(|s| s.name.to_string())
+                        .collect(),
+                )
+            } else {
+                scenarios
+            };
             let opts = RunArgs {
                 only: scenarios,
                 out,
@@ -220,6 +240,7 @@ fn main() -> ExitCode {
                 record,
                 engines,
                 kernels,
+                capture_per_scenario,
                 vm_timeout,
             };
             return match run(opts) {
@@ -471,6 +492,7 @@ struct RunArgs {
     record: Option<PathBuf>,
     engines: Vec<String>,
     kernels: Vec<String>,
+    capture_per_scenario: bool,
     vm_timeout: u64,
 }
 
@@ -538,16 +560,23 @@ fn run(a: RunArgs) -> Result<bool, Error> {
         }
         let start = Instant::now();
         let mut ran = 0;
-        // One capture per area: a live engine costs more to open than most scenarios take.
-        for area in sinspqa::scenarios::Area::ALL {
-            let group: Vec<_> = scenarios
+        // One capture per area: a live engine costs more to open than most scenarios take
+        // (or one per scenario, --capture-per-scenario).
+        let groups: Vec<Vec<_>> = if a.capture_per_scenario {
+            scenarios.iter().map(|s| vec![*s]).collect()
+        } else {
+            sinspqa::scenarios::Area::ALL
                 .iter()
-                .copied()
-                .filter(|s| s.area == *area)
-                .collect();
-            if group.is_empty() {
-                continue;
-            }
+                .map(|area| {
+                    scenarios
+                        .iter()
+                        .copied()
+                        .filter(|s| s.area == *area)
+                        .collect()
+                })
+                .collect()
+        };
+        for group in groups.into_iter().filter(|g: &Vec<_>| !g.is_empty()) {
             for (s, (live, replay)) in group.iter().zip(run_scenarios(&group, engine, &opts)) {
                 if !matches!(live.status, sinspqa::suite::Status::Skipped(_)) {
                     ran += 1;

@@ -358,7 +358,7 @@ pub fn run_suite(
 cd /tmp
 echo "guest kernel $(uname -r)"
 if insmod {ko} > /sinspqa-share/insmod.log 2>&1; then echo "scap.ko loaded"; ls /dev/scap0; else echo "insmod failed"; fi
-{exe} run --engines modern_bpf,kmod,bpf {probe} --timeout {t} --out /sinspqa-share/report {scen}
+{exe} run --engines modern_bpf,kmod,bpf --capture-per-scenario {probe} --timeout {t} --out /sinspqa-share/report {scen}
 rc=$?
 rmmod scap 2>/dev/null
 exit $rc

@@ -193,6 +193,20 @@ pub fn all() -> Vec<&'static Scenario> {
         .collect()
 }
 
+/// The scenarios of whole programs (spawning, shells, files, sockets, privileges, a
+/// container-like process: the suite's first sixteen): the smoke set CI runs in its guests,
+/// where TCG makes every scenario cost seconds per engine. `sinspqa run` runs every scenario
+/// unless told `--smoke`.
+pub fn smoke() -> Vec<&'static Scenario> {
+    process::SCENARIOS
+        .iter()
+        .chain(files::SCENARIOS)
+        .chain(network::SCENARIOS)
+        .chain(privileges::SCENARIOS)
+        .chain(namespaces::SCENARIOS)
+        .collect()
+}
+
 /// The scenarios of one area.
 pub fn of_area(area: Area) -> Vec<&'static Scenario> {
     all().into_iter().filter(|s| s.area == area).collect()
