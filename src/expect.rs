@@ -378,13 +378,18 @@ impl EventMatcher {
     }
     /// The direction this matcher pins (`>` or `<`), if it pins one.
     pub fn direction(&self) -> Option<String> {
+        self.pinned_strings("evt.dir").into_iter().next()
+    }
+    /// The strings `key` must equal, one per `eq` predicate on it.
+    fn pinned_strings(&self, key: &str) -> Vec<String> {
         self.preds
             .iter()
-            .find(|(k, _)| k == "evt.dir")
-            .and_then(|(_, p)| match p {
+            .filter(|(k, _)| k == key)
+            .filter_map(|(_, p)| match p {
                 Pred::Eq(Value::String(s)) => Some(s.clone()),
                 _ => None,
             })
+            .collect()
     }
     /// `proc.pid == pid`.
     pub fn pid(self, pid: u32) -> Self {
@@ -411,14 +416,7 @@ impl EventMatcher {
     }
     /// The `evt.type` values this matcher requires, if it pins one.
     pub fn event_types(&self) -> Vec<String> {
-        self.preds
-            .iter()
-            .filter(|(k, _)| k == "evt.type")
-            .filter_map(|(_, p)| match p {
-                Pred::Eq(Value::String(s)) => Some(s.clone()),
-                _ => None,
-            })
-            .collect()
+        self.pinned_strings("evt.type")
     }
     /// How many predicates `ev` satisfies.
     pub fn score(&self, ev: &Event) -> usize {

@@ -176,23 +176,6 @@ pub const SCENARIO_FIELDS: &[&str] = &[
     "fd.dev",
 ];
 
-/// Every scenario, in a stable order (area modules in [`Area::ALL`] order).
-pub fn all() -> Vec<&'static Scenario> {
-    process::SCENARIOS
-        .iter()
-        .chain(files::SCENARIOS)
-        .chain(network::SCENARIOS)
-        .chain(privileges::SCENARIOS)
-        .chain(namespaces::SCENARIOS)
-        .chain(proc::SCENARIOS)
-        .chain(fs::SCENARIOS)
-        .chain(fd::SCENARIOS)
-        .chain(net::SCENARIOS)
-        .chain(sys::SCENARIOS)
-        .chain(ia32::SCENARIOS)
-        .collect()
-}
-
 /// The scenarios of whole programs (spawning, shells, files, sockets, privileges, a
 /// container-like process: the suite's first sixteen): the smoke set CI runs in its guests,
 /// where TCG makes every scenario cost seconds per engine. `sinspqa run` runs every scenario
@@ -205,6 +188,21 @@ pub fn smoke() -> Vec<&'static Scenario> {
         .chain(privileges::SCENARIOS)
         .chain(namespaces::SCENARIOS)
         .collect()
+}
+
+/// Every scenario, in a stable order: the smoke set, then the syscall families.
+pub fn all() -> Vec<&'static Scenario> {
+    let mut v = smoke();
+    v.extend(
+        proc::SCENARIOS
+            .iter()
+            .chain(fs::SCENARIOS)
+            .chain(fd::SCENARIOS)
+            .chain(net::SCENARIOS)
+            .chain(sys::SCENARIOS)
+            .chain(ia32::SCENARIOS),
+    );
+    v
 }
 
 /// The scenarios of one area.
