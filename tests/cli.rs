@@ -159,3 +159,42 @@ fn a_libsinsp_crash_on_a_file_is_reported_as_a_libs_finding() {
         other => panic!("status {other:?}: {err}"),
     }
 }
+
+/// Mutated captures that crashed our own code (tests/mutation.rs found them: an event name read
+/// through a corrupt generic event's syscall code or an async event's unterminated name) now end
+/// in events or a typed error.
+#[test]
+fn captures_that_once_crashed_our_code_end_in_events_or_a_typed_error() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/crashers");
+    let mut n = 0;
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let p = e.unwrap().path();
+        if !p
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("ours-")
+        {
+            continue;
+        }
+        let out = Command::new(env!("CARGO_BIN_EXE_sinspqa"))
+            .args(["capture", "--json", "-r"])
+            .arg(&p)
+            .stdout(Stdio::null())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            matches!(out.status.code(), Some(0 | 1))
+                && err
+                    .lines()
+                    .last()
+                    .is_some_and(|l| l.starts_with("sinspqa: ")),
+            "{}: {:?}: {err}",
+            p.display(),
+            out.status
+        );
+        n += 1;
+    }
+    assert!(n >= 2, "no regression captures in {}", dir.display());
+}

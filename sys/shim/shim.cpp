@@ -39,6 +39,7 @@ struct sq_inspector {
 	Json::FastWriter writer;
 	uint64_t corrupt_events = 0;  // events whose header's len disagrees with their params (see event_extent)
 	uint32_t cur_extent = 0;      // event_extent of the event being extracted: no param is read past it
+	uint64_t cur_claimed = 0;     // the bytes its encoding claims (event_claimed)
 	std::string open_log;  // libs' log lines while the last sq_open_* ran (see sq_open_log)
 	bool opened = false;
 	bool started = false;
@@ -164,6 +165,35 @@ uint32_t event_extent(const scap_evt* se) {
 		return hdr;
 	}
 	return (uint32_t)at;
+}
+
+// The bytes an event's encoding claims: header, lengths and every param's claimed length (may be
+// more than the event holds when it is corrupt).
+uint64_t event_claimed(const scap_evt* se) {
+	const uint32_t hdr = (uint32_t)sizeof(scap_evt);
+	if(se->len < hdr || se->nparams > PPM_MAX_EVENT_PARAMS) {
+		return hdr;
+	}
+	const ppm_event_info* info =
+	        se->type < PPM_EVENT_MAX ? &scap_get_event_info_table()[se->type] : nullptr;
+	const bool large = info != nullptr && (info->flags & EF_LARGE_PAYLOAD) != 0;
+	const uint8_t* lens = (const uint8_t*)se + hdr;
+	uint64_t at = hdr + (uint64_t)se->nparams * (large ? 4 : 2);
+	if(at > se->len) {
+		return at;
+	}
+	for(uint32_t i = 0; i < se->nparams; i++) {
+		uint32_t l;
+		if(large) {
+			memcpy(&l, lens + 4 * i, 4);
+		} else {
+			uint16_t l16;
+			memcpy(&l16, lens + 2 * i, 2);
+			l = l16;
+		}
+		at += l;
+	}
+	return at;
 }
 
 // Runs `f`, mapping exceptions to `code`. Returns SQ_OK or the (negative) code.
@@ -375,6 +405,19 @@ bool defer_empty(const P*, long) {
 }  // namespace compat
 
 // The raw bytes and length of a parameter, whatever the libs version.
+// Whether libsinsp's view of a param can be read: a param located in the bytes the event's
+// encoding claims must end inside the bytes the event has (`extent`); one elsewhere lives in
+// libsinsp's own storage (a param it filled in) and is its to vouch for.
+bool param_within(sinsp_evt* ev, const sinsp_evt_param* p, uint64_t claimed, uint32_t extent) {
+	const char* lo = (const char*)ev->get_scap_evt();
+	const char* d = compat::param_data(p, 0);
+	const uint64_t l = (uint64_t)compat::param_len(p, 0);
+	if(l == 0 || d < lo || (uint64_t)(d - lo) >= claimed) {
+		return true;
+	}
+	return (uint64_t)(d - lo) + l <= extent;
+}
+
 static inline const char* pdata(const sinsp_evt_param* p) {
 	return compat::param_data(p, 0);
 }
@@ -781,12 +824,7 @@ void render_args(sq_inspector* h, sinsp_evt* ev, sq_value& val) {
 			size_t at = out.size(), vlen = 0;
 			// A param that libsinsp located past the event's bytes (its lengths claim more than
 			// the event holds: a corrupt event) is not read, by us or by libsinsp's rendering.
-			const sinsp_evt_param* pj = ev->get_param(j);
-			const char* lo = (const char*)ev->get_scap_evt();
-			const char* d = pdata(pj);
-			const uint32_t l = plen(pj);
-			if(l != 0 && (d < lo || d > lo + h->cur_extent ||
-			              (size_t)(lo + h->cur_extent - d) < (size_t)l)) {
+			if(!param_within(ev, ev->get_param(j), h->cur_claimed, h->cur_extent)) {
 				if(pending) {
 					store_paramstr(ev, out.data() + pend_at, pend_len);
 					pending = false;
@@ -1325,7 +1363,8 @@ int32_t sq_next(sq_inspector* h, sq_event* out, sq_error* err) {
 		out->cpu = ev->get_cpuid();
 		// The event name as sinsp's evt.type reports it: generic syscall events carry the real
 		// syscall in their first parameter; async events carry their name in their second.
-		uint16_t etype = ev->get_scap_evt()->type;
+		const scap_evt* se0 = ev->get_scap_evt();
+		uint16_t etype = se0->type;
 		out->name_is_static = 1;
 		if(etype == PPME_GENERIC_E || etype == PPME_GENERIC_X) {
 			uint16_t ppm_sc = ev->get_param(0)->as<uint16_t>();
@@ -1334,10 +1373,21 @@ int32_t sq_next(sq_inspector* h, sq_event* out, sq_error* err) {
 			   plen(ev->get_param(1)) >= sizeof(uint16_t)) {
 				ppm_sc = scap_native_id_to_ppm_sc(ev->get_param(1)->as<uint16_t>());
 			}
-			out->name = scap_get_ppm_sc_name((ppm_sc_code)ppm_sc);
+			// A corrupt event may carry any code: only the table's own entries have names.
+			out->name = ppm_sc < PPM_SC_MAX ? scap_get_ppm_sc_name((ppm_sc_code)ppm_sc) : nullptr;
+			if(out->name == nullptr) {
+				out->name = "unknown";
+			}
 		} else if(etype == PPME_ASYNCEVENT_E) {
-			out->name = pdata(ev->get_param(1));
-			out->name_is_static = 0;
+			// The name must end inside its param (a corrupt one may not).
+			const sinsp_evt_param* np = ev->get_num_params() > 1 ? ev->get_param(1) : nullptr;
+			if(np != nullptr && plen(np) > 0 && memchr(pdata(np), 0, plen(np)) != nullptr &&
+			   param_within(ev, np, event_claimed(se0), event_extent(se0))) {
+				out->name = pdata(np);
+				out->name_is_static = 0;
+			} else {
+				out->name = "unknown";
+			}
 		} else {
 			out->name = ev->get_name();
 		}
@@ -1350,6 +1400,7 @@ int32_t sq_next(sq_inspector* h, sq_event* out, sq_error* err) {
 		out->raw = (const uint8_t*)se;
 		out->raw_len = event_extent(se);
 		h->cur_extent = out->raw_len;
+		h->cur_claimed = event_claimed(se);
 		if(out->raw_len != se->len) {
 			h->corrupt_events++;
 		}
