@@ -36,6 +36,19 @@ KnownIssue {
 },
 KnownIssue {
     engine: "kmod",
+    needle: "\"the client sends (enter)\" unmatched",
+    why: "kmod's sendto enter event carries no tuple when the call gives no address (a connected \
+          socket); modern eBPF's carries the socket's tuple (libs 0.20.0, where sendto has an enter \
+          event; seen in the bookworm 6.1 guest with net_ipv4's and net_ipv6's same call).",
+},
+KnownIssue {
+    engine: "kmod",
+    needle: "\"sendmsg on the pair (enter)\" unmatched",
+    why: "kmod's sendmsg enter event on a connected AF_UNIX socket carries no tuple; modern eBPF's \
+          carries the pair's (libs 0.20.0, bookworm 6.1 guest, as net_unix's same call).",
+},
+KnownIssue {
+    engine: "kmod",
     needle: "\"sendmsg on the socketpair (enter)\" unmatched",
     why: "kmod's sendmsg enter event on a connected AF_UNIX socket carries no tuple; modern eBPF's \
           carries the pair's (libs 0.20.0, bookworm 6.1 guest).",

@@ -39,7 +39,7 @@ struct sq_inspector {
 	Json::FastWriter writer;
 	uint64_t corrupt_events = 0;  // events whose header's len disagrees with their params (see event_extent)
 	uint32_t cur_extent = 0;      // event_extent of the event being extracted: no param is read past it
-	uint64_t cur_claimed = 0;     // the bytes its encoding claims (event_claimed)
+	bool cur_strict = false;      // its lengths disagree: no param outside its bytes is read
 	std::string open_log;  // libs' log lines while the last sq_open_* ran (see sq_open_log)
 	bool opened = false;
 	bool started = false;
@@ -405,17 +405,18 @@ bool defer_empty(const P*, long) {
 }  // namespace compat
 
 // The raw bytes and length of a parameter, whatever the libs version.
-// Whether libsinsp's view of a param can be read: a param located in the bytes the event's
-// encoding claims must end inside the bytes the event has (`extent`); one elsewhere lives in
-// libsinsp's own storage (a param it filled in) and is its to vouch for.
-bool param_within(sinsp_evt* ev, const sinsp_evt_param* p, uint64_t claimed, uint32_t extent) {
-	const char* lo = (const char*)ev->get_scap_evt();
-	const char* d = compat::param_data(p, 0);
+// Whether libsinsp's view of a param can be read. In a well-formed event (its params' lengths
+// add up to its header's length) every param is libsinsp's to vouch for: some live in its own
+// storage (params it fills in). In a corrupt one (`strict`), only a param inside the bytes the
+// event has (`extent`) is read.
+bool param_within(sinsp_evt* ev, const sinsp_evt_param* p, bool strict, uint32_t extent) {
 	const uint64_t l = (uint64_t)compat::param_len(p, 0);
-	if(l == 0 || d < lo || (uint64_t)(d - lo) >= claimed) {
+	if(!strict || l == 0) {
 		return true;
 	}
-	return (uint64_t)(d - lo) + l <= extent;
+	const char* lo = (const char*)ev->get_scap_evt();
+	const char* d = compat::param_data(p, 0);
+	return d >= lo && (uint64_t)(d - lo) + l <= extent;
 }
 
 static inline const char* pdata(const sinsp_evt_param* p) {
@@ -824,7 +825,7 @@ void render_args(sq_inspector* h, sinsp_evt* ev, sq_value& val) {
 			size_t at = out.size(), vlen = 0;
 			// A param that libsinsp located past the event's bytes (its lengths claim more than
 			// the event holds: a corrupt event) is not read, by us or by libsinsp's rendering.
-			if(!param_within(ev, ev->get_param(j), h->cur_claimed, h->cur_extent)) {
+			if(!param_within(ev, ev->get_param(j), h->cur_strict, h->cur_extent)) {
 				if(pending) {
 					store_paramstr(ev, out.data() + pend_at, pend_len);
 					pending = false;
@@ -1382,7 +1383,7 @@ int32_t sq_next(sq_inspector* h, sq_event* out, sq_error* err) {
 			// The name must end inside its param (a corrupt one may not).
 			const sinsp_evt_param* np = ev->get_num_params() > 1 ? ev->get_param(1) : nullptr;
 			if(np != nullptr && plen(np) > 0 && memchr(pdata(np), 0, plen(np)) != nullptr &&
-			   param_within(ev, np, event_claimed(se0), event_extent(se0))) {
+			   param_within(ev, np, event_claimed(se0) != se0->len, event_extent(se0))) {
 				out->name = pdata(np);
 				out->name_is_static = 0;
 			} else {
@@ -1400,7 +1401,7 @@ int32_t sq_next(sq_inspector* h, sq_event* out, sq_error* err) {
 		out->raw = (const uint8_t*)se;
 		out->raw_len = event_extent(se);
 		h->cur_extent = out->raw_len;
-		h->cur_claimed = event_claimed(se);
+		h->cur_strict = event_claimed(se) != se->len;
 		if(out->raw_len != se->len) {
 			h->corrupt_events++;
 		}
