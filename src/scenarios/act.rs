@@ -152,3 +152,42 @@ pub fn getpid() -> i64 {
 
 /// A pointer the kernel refuses with EFAULT (the failure path of calls taking a buffer).
 pub const BAD_PTR: usize = 0x10;
+
+/// Whether `path` is on an overlay file system (a container's or a guest's root): the drivers
+/// then add the file's layer to exec and open flags (`EXE_UPPER_LAYER`/`EXE_LOWER_LAYER`,
+/// `FD_UPPER_LAYER`/`FD_LOWER_LAYER`) and report the overlay's device as `dev`, which stat(2)
+/// does not show. The expectation is built where the workload ran, so it can look.
+pub fn on_overlay(path: &str) -> bool {
+    const OVERLAYFS_SUPER_MAGIC: i64 = 0x794c_7630;
+    let Ok(p) = std::ffi::CString::new(path) else {
+        return false;
+    };
+    // SAFETY: a zeroed statfs is a valid out-buffer; `p` is a NUL-terminated path.
+    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
+    // SAFETY: as above.
+    let r = unsafe { libc::statfs(p.as_ptr(), &mut st) };
+    r == 0 && st.f_type as i64 == OVERLAYFS_SUPER_MAGIC
+}
+
+/// The value `base` of flags param `param` of call `ty`, and, when `path` is on an overlay, the
+/// same with either layer flag of this libs' table (`layers`: the upper and lower flag names):
+/// which layer a file is on is the overlay's business.
+pub fn layered(
+    ty: &str,
+    param: &str,
+    base: &[&str],
+    layers: [&str; 2],
+    path: &str,
+) -> crate::expect::Pred {
+    let v = |names: &[&str]| {
+        crate::event::flag_value(ty, param, names)
+            .map(|v| v as i64)
+            .unwrap_or(-1)
+    };
+    let b = v(base);
+    if on_overlay(path) {
+        crate::expect::one_of([b, b | v(&[layers[0]]), b | v(&[layers[1]])])
+    } else {
+        crate::expect::eq(b)
+    }
+}

@@ -326,7 +326,7 @@ fn file_ops_calls(f: &FileOpsFacts, w: i64) -> crate::expect::Check {
             .param("name", eq(f1))
             .param(
                 "flags",
-                openat_flags(&["O_TRUNC", "O_CREAT", "O_WRONLY"], &created),
+                openat_flags(&["O_TRUNC", "O_CREAT", "O_WRONLY"], &created, f1),
             )
             .param("mode", eq(0o644))
             .param("dev", eq(f.st[0].dev))
@@ -479,23 +479,50 @@ const PPM_AT_FDCWD: i64 = -100;
 /// The flags param of openat's events: libs 0.20's enter event has the flags as passed, its
 /// exit event (and from 0.22 the only event) adds what the open did (`O_F_CREATED`). Both are
 /// accepted on every event here; [`openat_exit_flags`] pins the exit event exactly.
-fn openat_flags(passed: &[&str], exit: &[&str]) -> Pred {
+fn openat_flags(passed: &[&str], exit: &[&str], path: &str) -> Pred {
     let v = |names: &[&str]| {
         crate::event::flag_value("openat", "flags", names)
             .map(|v| v as i64)
             .unwrap_or(-1)
     };
-    one_of([v(passed), v(exit)])
+    let (p, x) = (v(passed), v(exit));
+    if on_overlay(path) {
+        // The drivers add the file's overlay layer to the exit event's flags.
+        let (up, low) = (v(&["FD_UPPER_LAYER"]), v(&["FD_LOWER_LAYER"]));
+        one_of([p, x, x | up, x | low])
+    } else {
+        one_of([p, x])
+    }
 }
 
-/// An openat exit event of `pid` with fd `fd` and exactly the flags `exit`.
-fn openat_exit_flags(name: &str, pid: i64, fd: i64, exit: &[&str]) -> EventMatcher {
+/// An openat exit event of `pid` with fd `fd` and exactly the flags `exit` (and the file's
+/// overlay layer when `path` is on one).
+fn openat_exit_flags(name: &str, pid: i64, fd: i64, exit: &[&str], path: &str) -> EventMatcher {
     event(name)
         .ty("openat")
         .exit()
         .field("proc.pid", eq(pid))
         .param("fd", eq(fd))
-        .flags("flags", exit)
+        .param(
+            "flags",
+            layered(
+                "openat",
+                "flags",
+                exit,
+                ["FD_UPPER_LAYER", "FD_LOWER_LAYER"],
+                path,
+            ),
+        )
+}
+
+/// `dev` by value from stat(2), or marked where the file is on an overlay (the drivers report
+/// the overlay's device there, which stat does not show).
+fn dev_of(m: EventMatcher, dev: u32, path: &str) -> EventMatcher {
+    if on_overlay(path) {
+        m.unchecked("dev", "overlay")
+    } else {
+        m.param("dev", eq(dev))
+    }
 }
 
 /// What `write_below_binary_dir` did.
@@ -568,17 +595,23 @@ fn binary_dir_write_expect(f: &BinWriteFacts, w: i64) -> Expectation {
     let created = ["O_CREAT", "O_WRONLY", "O_F_CREATED"];
     Expectation::new(vec![
         sequence([
-            syscall("a file is created below /usr/local/bin", "openat", w)
-                .param("fd", eq(f.fd))
-                .param("dirfd", eq(PPM_AT_FDCWD))
-                .param("name", eq(p))
-                .param("flags", openat_flags(&["O_CREAT", "O_WRONLY"], &created))
-                .param("mode", eq(0o755))
-                .param("dev", eq(f.st.dev))
-                .param("ino", eq(f.st.ino))
-                .field("fd.name", eq(p))
-                .field("fd.directory", eq("/usr/local/bin"))
-                .field("evt.args", contains("O_CREAT")),
+            dev_of(
+                syscall("a file is created below /usr/local/bin", "openat", w),
+                f.st.dev,
+                "/usr/local/bin",
+            )
+            .param("fd", eq(f.fd))
+            .param("dirfd", eq(PPM_AT_FDCWD))
+            .param("name", eq(p))
+            .param(
+                "flags",
+                openat_flags(&["O_CREAT", "O_WRONLY"], &created, "/usr/local/bin"),
+            )
+            .param("mode", eq(0o755))
+            .param("ino", eq(f.st.ino))
+            .field("fd.name", eq(p))
+            .field("fd.directory", eq("/usr/local/bin"))
+            .field("evt.args", contains("O_CREAT")),
             syscall("it is written", "write", w)
                 .param("res", eq(SCRIPT.len() as i64))
                 .param("fd", eq(f.fd))
@@ -615,6 +648,7 @@ fn binary_dir_write_expect(f: &BinWriteFacts, w: i64) -> Expectation {
             w,
             f.fd,
             &created,
+            "/usr/local/bin",
         )]),
     ])
 }
@@ -792,13 +826,21 @@ fn sensitive_act(_dir: &Path) -> Result<SensitiveFacts, String> {
 fn sensitive_expect(f: &SensitiveFacts, w: i64) -> Expectation {
     let p = f.path.as_str();
     Expectation::new(vec![sequence([
-        syscall("/etc/shadow is opened", "openat", w)
+        dev_of(syscall("/etc/shadow is opened", "openat", w), f.st.dev, p)
             .param("fd", eq(f.fd))
             .param("dirfd", eq(PPM_AT_FDCWD))
             .param("name", eq(p))
-            .flags("flags", &["O_RDONLY"])
+            .param(
+                "flags",
+                layered(
+                    "openat",
+                    "flags",
+                    &["O_RDONLY"],
+                    ["FD_UPPER_LAYER", "FD_LOWER_LAYER"],
+                    p,
+                ),
+            )
             .param("mode", eq(0))
-            .param("dev", eq(f.st.dev))
             .param("ino", eq(f.st.ino))
             .field("fd.name", eq(p))
             .field("fd.type", eq("file"))

@@ -31,7 +31,9 @@ pub mod sys;
 /// What area modules import: the matcher DSL, the child-side helpers, serde.
 #[allow(unused_imports)]
 pub(crate) mod prelude {
-    pub use super::act::{cs, fork_and_wait, fstat, getpid, ok, wait4, Stat, BAD_PTR};
+    pub use super::act::{
+        cs, fork_and_wait, fstat, getpid, layered, ok, on_overlay, wait4, Stat, BAD_PTR,
+    };
     pub(crate) use super::act::{sys, sys_fail};
     pub use super::{Area, Scenario, Typed};
     pub use crate::expect::{

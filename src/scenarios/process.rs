@@ -99,6 +99,9 @@ fn ino_of(path: &str) -> Result<u64, String> {
         .ino())
 }
 
+/// The exec flags of a binary's overlay layer (upper, lower).
+const EXE_LAYERS: [&str; 2] = ["EXE_UPPER_LAYER", "EXE_LOWER_LAYER"];
+
 /// A successful execve by root's child `c` of workload `w`, whole: `filename` (really
 /// `trusted`, inode `exe_ino`) run as `argv`
 /// with `PATH=/usr/bin:/bin`, writable by root, its state inherited from the workload.
@@ -125,7 +128,10 @@ fn root_exec(
         .param("vpgid", eq(env.pgid))
         .param("loginuid", eq(env.loginuid))
         .param("tty", eq(env.tty))
-        .flags("flags", &["EXE_WRITABLE"])
+        .param(
+            "flags",
+            layered("execve", "flags", &["EXE_WRITABLE"], EXE_LAYERS, trusted),
+        )
         .param("cap_inheritable", eq(env.caps[0]))
         .param("cap_permitted", eq(env.caps[1]))
         .param("cap_effective", eq(env.caps[2]))
@@ -363,7 +369,16 @@ fn spawn_exec_expect(f: &ExecFacts, w: i64) -> Expectation {
                 .param("vpgid", eq(f.pgid))
                 .param("loginuid", eq(f.loginuid))
                 .param("tty", eq(f.tty))
-                .flags("flags", &["EXE_WRITABLE"])
+                .param(
+                    "flags",
+                    layered(
+                        "execve",
+                        "flags",
+                        &["EXE_WRITABLE"],
+                        EXE_LAYERS,
+                        "/bin/echo",
+                    ),
+                )
                 .param("cap_inheritable", eq(f.caps[0]))
                 .param("cap_permitted", eq(f.caps[1]))
                 .param("cap_effective", eq(f.caps[2]))
@@ -605,7 +620,10 @@ fn system_user_expect(f: &SystemUserFacts, w: i64) -> Expectation {
             .param("loginuid", eq(f.loginuid))
             .param("tty", eq(f.tty))
             // nobody cannot write the shell; setuid away from root cleared the capabilities.
-            .param("flags", eq(0))
+            .param(
+                "flags",
+                layered("execve", "flags", &[], EXE_LAYERS, "/bin/sh"),
+            )
             .param("cap_inheritable", eq(0))
             .param("cap_permitted", eq(0))
             .param("cap_effective", eq(0))
