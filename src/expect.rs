@@ -418,6 +418,12 @@ impl EventMatcher {
     pub fn event_types(&self) -> Vec<String> {
         self.pinned_strings("evt.type")
     }
+    /// Whether the matcher pins an event type that `ev` is not.
+    fn other_type(&self, ev: &Event) -> bool {
+        self.preds.iter().any(|(k, p)| {
+            k == "evt.type" && matches!(p, Pred::Eq(Value::String(s)) if s != ev.name)
+        })
+    }
     /// How many predicates `ev` satisfies.
     pub fn score(&self, ev: &Event) -> usize {
         self.preds
@@ -661,6 +667,11 @@ impl State {
 
     fn remember(&mut self, i: usize, ev: &Event) {
         let m = &self.check.matchers[i];
+        // Scoring reads every key of the matcher: once three candidates are kept, an event of
+        // another type than the matcher's is not scored (a live consumer must keep up).
+        if self.nearest[i].len() == NEAREST && m.other_type(ev) {
+            return;
+        }
         let score = m.score(ev);
         if score == 0 {
             return;
