@@ -195,7 +195,7 @@ pub fn run_scenarios(
     let mut lives = Vec::new();
     for (i, s) in scenarios.iter().enumerate() {
         let work = dir.path().join(format!("work-{i}"));
-        lives.push(run_live(s, engine, opts, &work, &cap, &validator));
+        lives.push(run_live(s, engine, opts, &work, &cap));
     }
     let stats = cap.stop();
     let mut out = Vec::new();
@@ -269,7 +269,6 @@ fn run_live(
     opts: &RunOptions,
     work: &Path,
     cap: &Capture,
-    validator: &Validator,
 ) -> (ScenarioResult, Option<(Expectation, u32)>) {
     let start = Instant::now();
     let mut r = ScenarioResult::new(s, engine.name());
@@ -298,8 +297,8 @@ fn run_live(
         return fail(r, e);
     }
     r.event_types = exp.asserted_event_types();
-    let mut schema_errors = Vec::new();
-    let mut validated = 0u64;
+    // Every event is validated against the schema on the replay of the recording, which holds
+    // the same events: the live consumer only checks, so it keeps up on a slow guest.
     let mut tree = Tree(BTreeSet::from([pid as i64]));
     // Events that must not appear can only be missed by stopping early: wait a little after
     // the positive checks hold only when the expectation has such checks.
@@ -313,27 +312,13 @@ fn run_live(
         opts.timeout,
         settle,
         |ev| tree.contains(ev),
-        |ev| {
-            validated += 1;
-            if let Err(e) = validator.validate(ev) {
-                if schema_errors.len() < 5 {
-                    schema_errors.push(e);
-                }
-            }
-        },
+        |_| {},
     );
-    r.events_validated = validated;
     r.seconds = start.elapsed().as_secs_f64();
     let mut problems = Vec::new();
     match &outcome {
         Ok(o) => r.events_checked = o.events_seen,
         Err(f) => problems.push(f.to_string()),
-    }
-    if !schema_errors.is_empty() {
-        problems.push(format!(
-            "schema violations:\n  {}",
-            schema_errors.join("\n  ")
-        ));
     }
     r.status = if problems.is_empty() {
         Status::Pass
