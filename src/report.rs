@@ -51,7 +51,7 @@ impl RunReport {
                 Status::Pass => c.0 += 1,
                 Status::Fail(_) => c.1 += 1,
                 Status::Skipped(_) => c.2 += 1,
-                Status::KnownFailure(_) => c.3 += 1,
+                Status::KnownFailure(_) | Status::Lost(_) => c.3 += 1,
             }
         }
         c
@@ -118,7 +118,7 @@ impl RunReport {
         }
         let mut known_cols = BTreeMap::new();
         for r in &self.results {
-            if let Status::KnownFailure(why) = &r.status {
+            if let Status::KnownFailure(why) | Status::Lost(why) = &r.status {
                 known_cols.entry(r.column.as_str()).or_insert(why.as_str());
             }
         }
@@ -198,6 +198,11 @@ impl RunReport {
                 Status::KnownFailure(why) => {
                     let mut s = TestCaseStatus::skipped();
                     s.set_message(format!("known failure: {why}"));
+                    s
+                }
+                Status::Lost(why) => {
+                    let mut s = TestCaseStatus::skipped();
+                    s.set_message(format!("events lost: {why}"));
                     s
                 }
             };

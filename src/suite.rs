@@ -27,6 +27,10 @@ pub enum Status {
     Skipped(String),
     /// Failed in a way recorded in [`crate::known::KNOWN_ISSUES`] (the detail says why).
     KnownFailure(String),
+    /// A live check failed while the capture lost events (kernel or consumer drops), and the
+    /// replay of its recording passed: a slow consumer, not a driver fault (the detail says
+    /// how many were lost and what the live check missed).
+    Lost(String),
 }
 
 impl Status {
@@ -37,6 +41,7 @@ impl Status {
             Status::Fail(_) => "FAIL",
             Status::Skipped(_) => "skip",
             Status::KnownFailure(_) => "xfail",
+            Status::Lost(_) => "lost",
         }
     }
 }
@@ -223,6 +228,16 @@ pub fn run_scenarios(
             (Some((exp, pid)), Ok(_)) => run_replay(s, &rcol, &scap, exp, *pid, &validator),
             _ => ScenarioResult::skipped(s, &rcol, "the live run produced no recording"),
         };
+        if let (Status::Fail(why), Status::Pass, Ok(st)) = (&live.status, &replay.status, &stats) {
+            if st.kernel_drops > 0 || st.consumer_drops > 0 {
+                live.status = Status::Lost(format!(
+                    "the capture lost events (kernel {}, consumer {}) and the live check missed: {}; the replay of the recording passed",
+                    st.kernel_drops,
+                    st.consumer_drops,
+                    why.lines().find(|l| l.contains('✗')).unwrap_or("").trim()
+                ));
+            }
+        }
         if let Some(rec) = &opts.record_to {
             let _ = std::fs::create_dir_all(rec);
             if let Err(e) = std::fs::copy(&scap, rec.join(format!("{}.scap", s.name))) {

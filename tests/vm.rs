@@ -94,6 +94,12 @@ fn qa_scenarios_pass_on_kmod_and_modern_bpf_in_a_bookworm_guest() {
                 .collect();
             assert_eq!(rs.len(), n, "{col}: expected {n} scenario results");
             for r in rs {
+                // A live check that missed events the capture lost, its replay passing, is a
+                // slow consumer under TCG, reported as such ("lost"), not a pass or a failure.
+                if !col.ends_with("+replay") && matches!(r.status, Status::Lost(_)) {
+                    eprintln!("{} on {}: {:?}", r.scenario, r.column, r.status);
+                    continue;
+                }
                 assert_eq!(
                     r.status,
                     Status::Pass,
