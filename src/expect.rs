@@ -259,6 +259,9 @@ pub struct EventMatcher {
     unchecked: Vec<(String, String)>,
     /// After expansion: the table entry (`ppm_event_code`) this matcher asserts in full.
     table_code: Option<u16>,
+    /// Known driver differences: a key whose predicates fail may instead satisfy the
+    /// alternative (key, alternative, why); a match that needs one is reported as a difference.
+    allowed: Vec<(String, Pred, String)>,
 }
 
 /// Starts a matcher; `name` appears in every failure message.
@@ -270,6 +273,7 @@ pub fn event(name: impl Into<String>) -> EventMatcher {
         whole: false,
         unchecked: Vec::new(),
         table_code: None,
+        allowed: Vec::new(),
     }
 }
 
@@ -431,11 +435,66 @@ impl EventMatcher {
             .filter(|(k, p)| p.test(lookup(ev, k).as_ref()))
             .count()
     }
-    /// Whether `ev` satisfies every predicate.
+    /// Whether `ev` satisfies every predicate, or, for a key with an allowed known difference
+    /// ([`EventMatcher::allow`]), its alternative.
     pub fn matches(&self, ev: &Event) -> bool {
+        if self.allowed.is_empty() {
+            return self.matches_strictly(ev);
+        }
+        self.preds.iter().all(|(k, p)| {
+            let v = lookup(ev, k);
+            p.test(v.as_ref())
+                || self
+                    .allowed
+                    .iter()
+                    .any(|(k2, alt, _)| k2 == k && alt.test(v.as_ref()))
+        })
+    }
+    /// Whether `ev` satisfies every predicate, known differences not allowed.
+    pub fn matches_strictly(&self, ev: &Event) -> bool {
         self.preds
             .iter()
             .all(|(k, p)| p.test(lookup(ev, k).as_ref()))
+    }
+    /// Allows a known driver difference: `key` may satisfy `alt` instead of its predicates
+    /// (`why` says which driver does what). A match that needs it is reported in
+    /// [`Outcome::differences`], every other predicate still asserted.
+    pub fn allow(mut self, key: &str, alt: Pred, why: &str) -> Self {
+        self.allowed.push((key.to_string(), alt, why.to_string()));
+        self
+    }
+    /// The predicates on `key`.
+    pub fn preds_on<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a Pred> + 'a {
+        self.preds
+            .iter()
+            .filter(move |(k, _)| k == key)
+            .map(|(_, p)| p)
+    }
+    /// Whether a known difference is allowed on `key`.
+    pub fn allows(&self, key: &str) -> bool {
+        self.allowed.iter().any(|(k, _, _)| k == key)
+    }
+    /// What a match of `ev` owes to allowed differences: the keys that failed their own
+    /// predicates, with each one's value and reason.
+    fn differences(&self, ev: &Event) -> Vec<String> {
+        let mut out = Vec::new();
+        for (k, _, why) in &self.allowed {
+            let v = lookup(ev, k);
+            if self
+                .preds
+                .iter()
+                .any(|(k2, p)| k2 == k && !p.test(v.as_ref()))
+            {
+                let shown = v
+                    .map(|v| v.to_string())
+                    .unwrap_or_else(|| "<absent>".into());
+                out.push(format!(
+                    "{:?} evt.num={}: {k}={shown} ({why})",
+                    self.name, ev.num
+                ));
+            }
+        }
+        out
     }
     fn describe(&self) -> String {
         self.preds
@@ -568,6 +627,7 @@ fn expand(ms: impl IntoIterator<Item = EventMatcher>) -> Vec<EventMatcher> {
                 whole: false,
                 unchecked: Vec::new(),
                 table_code: Some(e.code),
+                allowed: Vec::new(),
             };
             x.preds.push(("evt.dir".into(), eq(e.direction.as_str())));
             for p in &e.params {
@@ -643,6 +703,8 @@ struct State {
     violations: Vec<(usize, String)>,
     /// Per matcher: the best partial matches (score, projection), best first.
     nearest: Vec<Vec<(usize, u64, String)>>,
+    /// Matches that needed an allowed known difference.
+    differences: Vec<String>,
 }
 
 impl State {
@@ -654,6 +716,7 @@ impl State {
             matched: vec![None; n],
             violations: Vec::new(),
             nearest: vec![Vec::new(); n],
+            differences: Vec::new(),
         }
     }
 
@@ -686,6 +749,13 @@ impl State {
         near.truncate(NEAREST);
     }
 
+    fn note_differences(&mut self, i: usize, ev: &Event) {
+        let m = &self.check.matchers[i];
+        if !m.allowed.is_empty() {
+            self.differences.extend(m.differences(ev));
+        }
+    }
+
     fn feed(&mut self, ev: &Event) {
         match self.check.mode {
             Mode::Sequence => {
@@ -694,6 +764,7 @@ impl State {
                     if self.check.matchers[i].matches(ev) {
                         self.matched[i] = Some(ev.num);
                         self.next += 1;
+                        self.note_differences(i, ev);
                     } else {
                         self.remember(i, ev);
                     }
@@ -706,6 +777,7 @@ impl State {
                     }
                     if self.check.matchers[i].matches(ev) {
                         self.matched[i] = Some(ev.num);
+                        self.note_differences(i, ev);
                     } else {
                         self.remember(i, ev);
                     }
@@ -789,12 +861,15 @@ impl fmt::Display for Failure {
 impl std::error::Error for Failure {}
 
 /// What a passing expectation observed.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Outcome {
     /// Events consumed.
     pub events_seen: u64,
     /// Time until satisfied.
     pub elapsed: Duration,
+    /// The allowed known differences the events showed (matcher, key, value seen, why); empty
+    /// when every predicate held as written.
+    pub differences: Vec<String>,
 }
 
 /// A set of checks that must all hold.
@@ -829,6 +904,31 @@ impl Expectation {
             .iter()
             .flat_map(|c| c.matchers.iter().flat_map(|m| m.keys().map(String::from)))
             .collect()
+    }
+
+    /// Allows a known driver difference on every matcher `applies` selects: `key` may satisfy
+    /// `alt` instead (see [`EventMatcher::allow`]). Returns how many matchers it applies to.
+    pub fn allow_where(
+        &mut self,
+        applies: impl Fn(&EventMatcher) -> bool,
+        key: &str,
+        alt: &Pred,
+        why: &str,
+    ) -> usize {
+        let mut n = 0;
+        for c in &mut self.checks {
+            if c.mode == Mode::NoneOf {
+                continue;
+            }
+            for m in &mut c.matchers {
+                if applies(m) && m.keys().any(|k| k == key) {
+                    let taken = std::mem::replace(m, event(""));
+                    *m = taken.allow(key, alt.clone(), why);
+                    n += 1;
+                }
+            }
+        }
+        n
     }
 
     /// Checks a finished list of events (e.g. a whole replay).
@@ -921,6 +1021,10 @@ fn finish(states: &[State], seen: u64, elapsed: Duration, whole: bool) -> Result
         return Ok(Outcome {
             events_seen: seen,
             elapsed,
+            differences: states
+                .iter()
+                .flat_map(|s| s.differences.iter().cloned())
+                .collect(),
         });
     }
     let mut report = format!(
@@ -969,6 +1073,45 @@ mod tests {
             ev(4, "openat", Direction::Exit, 7, "/etc/shadow", 4),
             ev(5, "close", Direction::Exit, 42, "/tmp/a", 0),
         ]
+    }
+
+    #[test]
+    fn an_allowed_difference_passes_says_so_and_allows_nothing_else() {
+        let want = |res: i64| {
+            event("the read")
+                .ty("read")
+                .exit()
+                .param("res", eq(res))
+                .field("fd.name", eq("/tmp/a"))
+        };
+        let mut exp = Expectation::new(vec![sequence([want(11)])]);
+        // As written, the read (res 10) does not match.
+        assert!(exp.check_events(&stream()).is_err());
+        let the_read = |m: &EventMatcher| m.name() == "the read";
+        assert_eq!(
+            exp.allow_where(the_read, "param.res", &eq(10), "a driver says 10"),
+            1
+        );
+        let o = exp.check_events(&stream()).expect("allowed");
+        assert_eq!(o.differences.len(), 1, "{:?}", o.differences);
+        assert!(o.differences[0].contains("param.res=10 (a driver says 10)"));
+        // A match as written owes nothing to the allowance.
+        let mut exact = Expectation::new(vec![sequence([want(10)])]);
+        exact.allow_where(the_read, "param.res", &eq(99), "never seen");
+        assert!(exact
+            .check_events(&stream())
+            .unwrap()
+            .differences
+            .is_empty());
+        // The other predicates still hold: the allowance is on one key.
+        let mut other = Expectation::new(vec![sequence([want(11).field("fd.name", eq("/x"))])]);
+        other.allow_where(the_read, "param.res", &eq(10), "a driver says 10");
+        assert!(other.check_events(&stream()).is_err());
+        // Another matcher is not touched.
+        assert_eq!(
+            exp.allow_where(|m| m.name() == "the write", "param.res", &eq(10), ""),
+            0
+        );
     }
 
     #[test]

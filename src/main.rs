@@ -91,7 +91,7 @@ enum Cmd {
         /// Seconds each scenario may wait for its events.
         #[arg(long, default_value_t = 20.0)]
         timeout: f64,
-        /// Keep every scenario's recording here as <scenario>.scap (gzip).
+        /// Keep every scenario's recording here as <scenario>-<engine>.scap (gzip); a guest's in <abi>/.
         #[arg(long)]
         record: Option<PathBuf>,
         /// Engines to run on this machine (modern_bpf, kmod, bpf).
@@ -505,7 +505,7 @@ fn run(a: RunArgs) -> Result<bool, Error> {
     let mut opts = RunOptions::new(exe.clone());
     opts.timeout = Duration::from_secs_f64(a.timeout);
     opts.keep_failures = Some(a.out.join("failures"));
-    opts.record_to = a.record;
+    opts.record_to = a.record.clone();
     let probe = a
         .bpf_probe
         .or_else(|| std::env::var_os("SINSPQA_BPF_PROBE").map(PathBuf::from))
@@ -610,6 +610,10 @@ fn run(a: RunArgs) -> Result<bool, Error> {
             a.only.as_deref(),
             a.timeout,
             Duration::from_secs(a.vm_timeout),
+            &sinspqa::vm::GuestFiles {
+                findings: Some(a.out.clone()),
+                record: a.record.clone(),
+            },
         );
     }
     report.coverage = Some(sinspqa::coverage::compute(&scenarios));

@@ -48,7 +48,7 @@ impl RunReport {
         let mut c = (0, 0, 0, 0);
         for r in &self.results {
             match r.status {
-                Status::Pass => c.0 += 1,
+                Status::Pass | Status::Differs(_) => c.0 += 1,
                 Status::Fail(_) => c.1 += 1,
                 Status::Skipped(_) => c.2 += 1,
                 Status::KnownFailure(_) | Status::Lost(_) => c.3 += 1,
@@ -118,12 +118,33 @@ impl RunReport {
         }
         let mut known_cols = BTreeMap::new();
         for r in &self.results {
-            if let Status::KnownFailure(why) | Status::Lost(why) = &r.status {
+            if let Status::KnownFailure(why) = &r.status {
                 known_cols.entry(r.column.as_str()).or_insert(why.as_str());
             }
         }
         for (c, why) in known_cols {
             let _ = writeln!(out, "xfail {c} (known driver incompatibility): {why}");
+        }
+        for r in &self.results {
+            if let Status::Lost(why) = &r.status {
+                let _ = writeln!(out, "lost {} on {}: {why}", r.scenario, r.column);
+            }
+        }
+        // A pass that needed a known driver difference: each difference once per column.
+        let mut diffs: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+        for r in &self.results {
+            if let Status::Differs(what) = &r.status {
+                let set = diffs.entry(r.column.as_str()).or_default();
+                for l in what.lines() {
+                    set.insert(format!("{}: {l}", r.scenario));
+                }
+            }
+        }
+        for (c, what) in diffs {
+            let _ = writeln!(out, "pass* {c} (passed with known driver differences):");
+            for w in what {
+                let _ = writeln!(out, "  {w}");
+            }
         }
         // Failures, each detail once per column: a driver the kernel refuses fails every
         // scenario of its column with the same words.
@@ -184,6 +205,7 @@ impl RunReport {
                 .or_insert_with(|| TestSuite::new(format!("{libs}/{}", r.column)));
             let status = match &r.status {
                 Status::Pass => TestCaseStatus::success(),
+                Status::Differs(_) => TestCaseStatus::success(),
                 Status::Fail(why) => {
                     let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
                     s.set_message(why.lines().next().unwrap_or("failed").to_string());

@@ -337,14 +337,42 @@ fn boot(
     })
 }
 
+/// Where a guest's recordings go on the host: each into `<dir>/<abi>/`.
+#[derive(Debug, Clone, Default)]
+pub struct GuestFiles {
+    /// The `.scap` of every failing scenario (`sinspqa run --out`).
+    pub findings: Option<PathBuf>,
+    /// Every scenario's recording (`sinspqa run --record`).
+    pub record: Option<PathBuf>,
+}
+
+/// Copies the `.scap` files of `from` (if any) into `to/<abi>/`.
+fn copy_scaps(from: &Path, to: Option<&Path>, abi: &str) {
+    let (Some(to), Ok(dir)) = (to, std::fs::read_dir(from)) else {
+        return;
+    };
+    let to = to.join(abi);
+    for e in dir.flatten() {
+        if e.path().extension().is_some_and(|x| x == "scap") {
+            if let Err(err) = std::fs::create_dir_all(&to)
+                .and_then(|_| std::fs::copy(e.path(), to.join(e.file_name())))
+            {
+                eprintln!("vm {abi}: cannot keep {}: {err}", e.path().display());
+            }
+        }
+    }
+}
+
 /// Runs the QA scenarios inside a guest of `kernel` on the kmod, legacy eBPF and modern eBPF
-/// engines, and returns their results with columns named `<engine>@<abi>`.
+/// engines, and returns their results with columns named `<engine>@<abi>`; the guest's
+/// recordings are kept as `files` says.
 pub fn run_suite(
     kernel: &Kernel,
     exe: &Path,
     scenarios: Option<&[String]>,
     scenario_timeout: f64,
     vm_timeout: Duration,
+    files: &GuestFiles,
 ) -> Result<(Vec<ScenarioResult>, GuestOutcome), VmError> {
     let share = tempfile::Builder::new().prefix("sinspqa-vm-").tempdir()?;
     // The guest runs its own copy: a rebuild on the host must not change a binary in use.
@@ -358,7 +386,7 @@ pub fn run_suite(
 cd /tmp
 echo "guest kernel $(uname -r)"
 if insmod {ko} > /sinspqa-share/insmod.log 2>&1; then echo "scap.ko loaded"; ls /dev/scap0; else echo "insmod failed"; fi
-{exe} run --engines modern_bpf,kmod,bpf --capture-per-scenario {probe} --timeout {t} --out /sinspqa-share/report {scen}
+{exe} run --engines modern_bpf,kmod,bpf --capture-per-scenario {probe} --timeout {t} --out /sinspqa-share/report {record} {scen}
 rc=$?
 rmmod scap 2>/dev/null
 exit $rc
@@ -371,8 +399,23 @@ exit $rc
             .map(|p| format!("--bpf-probe {}", p.display()))
             .unwrap_or_default(),
         t = scenario_timeout,
+        record = if files.record.is_some() {
+            "--record /sinspqa-share/record"
+        } else {
+            ""
+        },
     );
     let outcome = run_job(kernel, &job, share.path(), vm_timeout)?;
+    copy_scaps(
+        &share.path().join("report"),
+        files.findings.as_deref(),
+        &kernel.abi,
+    );
+    copy_scaps(
+        &share.path().join("record"),
+        files.record.as_deref(),
+        &kernel.abi,
+    );
     let report = std::fs::read(share.path().join("report/report.json"));
     let report: serde_json::Value = match report.ok().and_then(|b| serde_json::from_slice(&b).ok())
     {
@@ -417,6 +460,7 @@ pub fn add_kernel_to_report(
     scenarios: Option<&[String]>,
     scenario_timeout: f64,
     vm_timeout: Duration,
+    files: &GuestFiles,
 ) {
     let fail_all = |report: &mut RunReport, kernel_abi: &str, why: String| {
         for engine in ["modern_bpf", "kmod", "bpf"] {
@@ -450,7 +494,7 @@ pub fn add_kernel_to_report(
         eprintln!("vm {kernel_abi}: resolved to kernel {}", kernel.abi);
     }
     let kernel_abi = kernel.abi.as_str();
-    match run_suite(&kernel, exe, scenarios, scenario_timeout, vm_timeout) {
+    match run_suite(&kernel, exe, scenarios, scenario_timeout, vm_timeout, files) {
         Ok((results, outcome)) => {
             eprintln!(
                 "vm {kernel_abi}: {} results in {:.0} s ({})",

@@ -101,6 +101,9 @@ fn a_fresh_recording_of_every_scenario_agrees_with_sinsp_example() {
             s.name,
             live.status
         );
-        assert_agrees(&dir.path().join(format!("{}.scap", s.name)), None);
+        assert_agrees(
+            &dir.path().join(format!("{}-modern_bpf.scap", s.name)),
+            None,
+        );
     }
 }

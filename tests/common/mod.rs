@@ -173,7 +173,9 @@ pub fn qa_area(area: sinspqa::scenarios::Area) {
             );
             match &r.status {
                 // The replay validates every event of the recording against the schema.
-                sinspqa::suite::Status::Pass
+                // A pass owing to a known driver difference (known.rs) is a pass: the detail
+                // was printed above with the status.
+                sinspqa::suite::Status::Pass | sinspqa::suite::Status::Differs(_)
                     if r.events_checked > 0
                         && (r.events_validated > 0 || !r.column.ends_with("+replay")) => {}
                 sinspqa::suite::Status::Fail(why) => {
