@@ -2,14 +2,15 @@
 //! matches one is reported as `xfail` (expected failure) instead of `FAIL`; a known failure that
 //! stops happening shows up as a plain pass in that column, and the test that pins it fails, so
 //! the table cannot go stale silently.
+use crate::column::{Column, EngineKind};
 use crate::expect::{absent, eq, present, EventMatcher, Expectation, Pred};
 use crate::suite::{ScenarioResult, Status};
 
 /// One known incompatibility.
 #[derive(Debug, Clone, Copy)]
 pub struct KnownIssue {
-    /// Engine name (the column's prefix).
-    pub engine: &'static str,
+    /// The engine (on every column of it: live, replayed, in any kernel).
+    pub engine: EngineKind,
     /// Text that identifies the failure in its report.
     pub needle: &'static str,
     /// Why it happens.
@@ -19,7 +20,7 @@ pub struct KnownIssue {
 /// The known issues of libs 0.20.0 on the kernels of the matrix.
 #[rustfmt::skip]
 pub const KNOWN_ISSUES: &[KnownIssue] = &[KnownIssue {
-    engine: "bpf",
+    engine: EngineKind::LegacyBpf,
     needle: "unable to mmap the perf-buffer",
     why: "libs 0.20's legacy eBPF engine maps each perf ring buffer twice with an overlapping \
           MAP_FIXED mapping (to mirror the data pages); current stable kernels refuse to split a \
@@ -29,7 +30,7 @@ pub const KNOWN_ISSUES: &[KnownIssue] = &[KnownIssue {
 // Where the drivers disagree on a param, see KNOWN_DIFFERENCES; here the differences that a
 // param cannot express (found by the whole-call scenarios in the bookworm 6.1 guest, libs 0.20.0).
 KnownIssue {
-    engine: "kmod",
+    engine: EngineKind::Kmod,
     needle: "\"getresuid on bad pointers\" unmatched",
     why: "kmod emits no getresuid exit event when the result pointers are bad (EFAULT): the event \
           is lost; modern eBPF reports it with res -14 and 0 ids (libs 0.20.0, bookworm 6.1 guest).",
@@ -43,8 +44,8 @@ KnownIssue {
 /// elsewhere is a failure.
 #[derive(Debug, Clone, Copy)]
 pub struct KnownDifference {
-    /// Engine name (the column's prefix).
-    pub engine: &'static str,
+    /// The engine (on every column of it: live, replayed, in any kernel).
+    pub engine: EngineKind,
     /// The event: its type and direction (`>` enter, `<` exit).
     pub event: (&'static str, &'static str),
     /// The param's key, e.g. `param.tuple`.
@@ -88,7 +89,7 @@ fn expects_bad_fd(m: &EventMatcher) -> bool {
 /// `sinspqa run --kernels bookworm --record DIR` keeps them).
 pub const KNOWN_DIFFERENCES: &[KnownDifference] = &[
     KnownDifference {
-        engine: "kmod",
+        engine: EngineKind::Kmod,
         event: ("sendto", ">"),
         key: "param.tuple",
         applies: |m| expects_value(m, "param.tuple"),
@@ -98,7 +99,7 @@ pub const KNOWN_DIFFERENCES: &[KnownDifference] = &[
               connected socket); modern eBPF's carries the socket's",
     },
     KnownDifference {
-        engine: "kmod",
+        engine: EngineKind::Kmod,
         event: ("sendmsg", ">"),
         key: "param.tuple",
         applies: |m| expects_value(m, "param.tuple"),
@@ -108,7 +109,7 @@ pub const KNOWN_DIFFERENCES: &[KnownDifference] = &[
               connected socket); modern eBPF's carries the socket's",
     },
     KnownDifference {
-        engine: "kmod",
+        engine: EngineKind::Kmod,
         event: ("recvmsg", "<"),
         key: "param.tuple",
         applies: |m| expects_value(m, "param.tuple"),
@@ -118,7 +119,7 @@ pub const KNOWN_DIFFERENCES: &[KnownDifference] = &[
               connected socket); modern eBPF's carries the socket's",
     },
     KnownDifference {
-        engine: "kmod",
+        engine: EngineKind::Kmod,
         event: ("connect", "<"),
         key: "param.tuple",
         applies: |m| expects_failure(m) && expects_null(m, "param.tuple"),
@@ -128,7 +129,7 @@ pub const KNOWN_DIFFERENCES: &[KnownDifference] = &[
               127.0.0.1:<port>; unix: \"\" -> the path); modern eBPF reports none",
     },
     KnownDifference {
-        engine: "kmod",
+        engine: EngineKind::Kmod,
         event: ("connect", ">"),
         key: "param.addr",
         applies: expects_bad_fd,
@@ -138,7 +139,7 @@ pub const KNOWN_DIFFERENCES: &[KnownDifference] = &[
               the one given",
     },
     KnownDifference {
-        engine: "kmod",
+        engine: EngineKind::Kmod,
         event: ("execve", "<"),
         key: "param.flags",
         applies: |m| m.name() == EXECVEAT_FD,
@@ -147,7 +148,7 @@ pub const KNOWN_DIFFERENCES: &[KnownDifference] = &[
         why: EXECVEAT_OVERLAY,
     },
     KnownDifference {
-        engine: "modern_bpf",
+        engine: EngineKind::ModernBpf,
         event: ("execve", "<"),
         key: "param.flags",
         applies: |m| m.name() == EXECVEAT_FD,
@@ -171,11 +172,11 @@ impl KnownDifference {
     }
 }
 
-/// Allows, in `exp`, the known differences of the engine of `column` (`kmod`, `kmod+replay`,
-/// `kmod@6.1.0-57-amd64`: the replay of a recording shows what its driver reported). Returns
-/// how many matchers they apply to.
-pub fn allow_differences(exp: &mut Expectation, column: &str) -> usize {
-    let engine = engine_of(column);
+/// Allows, in `exp`, the known differences of the engine of `column` (live, replayed: the
+/// replay of a recording shows what its driver reported, in any kernel). Returns how many
+/// matchers they apply to.
+pub fn allow_differences(exp: &mut Expectation, column: &Column) -> usize {
+    let engine = column.engine;
     KNOWN_DIFFERENCES
         .iter()
         .filter(|d| d.engine == engine)
@@ -186,16 +187,12 @@ pub fn allow_differences(exp: &mut Expectation, column: &str) -> usize {
         .sum()
 }
 
-fn engine_of(column: &str) -> &str {
-    column.split(['+', '@']).next().unwrap_or("")
-}
-
 /// The known issue a result matches, if any.
 pub fn matching(r: &ScenarioResult) -> Option<&'static KnownIssue> {
     let Status::Fail(text) = &r.status else {
         return None;
     };
-    let engine = engine_of(&r.column);
+    let engine = r.column.engine;
     KNOWN_ISSUES
         .iter()
         .find(|k| k.engine == engine && text.contains(k.needle))
@@ -254,7 +251,7 @@ mod tests {
             ("modern_bpf+replay", false),
         ] {
             let mut exp = s.steps.shape();
-            allow_differences(&mut exp, col);
+            allow_differences(&mut exp, &col.parse().unwrap());
             let connects: Vec<_> = exp
                 .checks()
                 .iter()

@@ -20,6 +20,7 @@
 mod batch;
 pub mod bench;
 pub mod capture;
+pub mod column;
 pub mod coverage;
 pub mod crosscheck;
 pub mod engine;

@@ -6,6 +6,7 @@ use std::path::Path;
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 use serde::Serialize;
 
+use crate::column::Column;
 use crate::suite::{ScenarioResult, Status};
 
 /// Every result of a run, in the order they were produced.
@@ -69,17 +70,17 @@ impl RunReport {
     /// The terminal matrix: one row per scenario, one column per engine (and its replay), then
     /// the reason of every skipped column and the detail of every failure.
     pub fn matrix(&self) -> String {
-        let mut cols: Vec<&str> = Vec::new();
+        let mut cols: Vec<&Column> = Vec::new();
         let mut rows: Vec<&str> = Vec::new();
-        let mut cell: BTreeMap<(&str, &str), &ScenarioResult> = BTreeMap::new();
+        let mut cell: BTreeMap<(&str, &Column), &ScenarioResult> = BTreeMap::new();
         for r in &self.results {
-            if !cols.contains(&r.column.as_str()) {
+            if !cols.contains(&&r.column) {
                 cols.push(&r.column);
             }
             if !rows.contains(&r.scenario.as_str()) {
                 rows.push(&r.scenario);
             }
-            cell.insert((r.scenario.as_str(), r.column.as_str()), r);
+            cell.insert((r.scenario.as_str(), &r.column), r);
         }
         let w0 = rows.iter().map(|r| r.len()).max().unwrap_or(8).max(8);
         let mut out = String::new();
@@ -90,27 +91,26 @@ impl RunReport {
             self.libs_version, self.libs_origin, self.kernel
         );
         let _ = write!(out, "{:<w0$}", "scenario");
-        for c in &cols {
+        let names: Vec<String> = cols.iter().map(|c| c.to_string()).collect();
+        for c in &names {
             let _ = write!(out, "  {:>w$}", c, w = c.len().max(4));
         }
         out.push('\n');
         for row in &rows {
             let _ = write!(out, "{row:<w0$}");
-            for c in &cols {
+            for (c, name) in cols.iter().zip(&names) {
                 let s = cell
                     .get(&(*row, *c))
                     .map(|r| r.status.short())
                     .unwrap_or("-");
-                let _ = write!(out, "  {:>w$}", s, w = c.len().max(4));
+                let _ = write!(out, "  {:>w$}", s, w = name.len().max(4));
             }
             out.push('\n');
         }
         let mut skipped_cols = BTreeMap::new();
         for r in &self.results {
             if let Status::Skipped(why) = &r.status {
-                skipped_cols
-                    .entry(r.column.as_str())
-                    .or_insert(why.as_str());
+                skipped_cols.entry(&r.column).or_insert(why.as_str());
             }
         }
         for (c, why) in skipped_cols {
@@ -119,7 +119,7 @@ impl RunReport {
         let mut known_cols = BTreeMap::new();
         for r in &self.results {
             if let Status::KnownFailure(why) = &r.status {
-                known_cols.entry(r.column.as_str()).or_insert(why.as_str());
+                known_cols.entry(&r.column).or_insert(why.as_str());
             }
         }
         for (c, why) in known_cols {
@@ -131,10 +131,10 @@ impl RunReport {
             }
         }
         // A pass that needed a known driver difference: each difference once per column.
-        let mut diffs: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+        let mut diffs: BTreeMap<&Column, BTreeSet<String>> = BTreeMap::new();
         for r in &self.results {
             if let Status::Differs(what) = &r.status {
-                let set = diffs.entry(r.column.as_str()).or_default();
+                let set = diffs.entry(&r.column).or_default();
                 for l in what.lines() {
                     set.insert(format!("{}: {l}", r.scenario));
                 }
@@ -148,13 +148,13 @@ impl RunReport {
         }
         // Failures, each detail once per column: a driver the kernel refuses fails every
         // scenario of its column with the same words.
-        let mut fails: Vec<(&str, &str, Vec<&str>)> = Vec::new();
+        let mut fails: Vec<(&Column, &str, Vec<&str>)> = Vec::new();
         for r in &self.results {
             if let Status::Fail(why) = &r.status {
                 let why = why.trim_end();
                 match fails
                     .iter_mut()
-                    .find(|(c, w, _)| *c == r.column && *w == why)
+                    .find(|(c, w, _)| **c == r.column && *w == why)
                 {
                     Some((_, _, names)) => names.push(&r.scenario),
                     None => fails.push((&r.column, why, vec![&r.scenario])),
@@ -198,10 +198,10 @@ impl RunReport {
         // every suite and class names the libs version, so reports of several versions merge
         let libs = format!("libs-{}", self.libs_version);
         let mut report = Report::new(format!("sinspqa {libs}"));
-        let mut suites: BTreeMap<&str, TestSuite> = BTreeMap::new();
+        let mut suites: BTreeMap<&Column, TestSuite> = BTreeMap::new();
         for r in &self.results {
             let suite = suites
-                .entry(r.column.as_str())
+                .entry(&r.column)
                 .or_insert_with(|| TestSuite::new(format!("{libs}/{}", r.column)));
             let status = match &r.status {
                 Status::Pass => TestCaseStatus::success(),

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use crate::capture::{Capture, CaptureStats};
+use crate::column::Column;
 use crate::engine::Engine;
 use crate::event::Event;
 use crate::expect::Expectation;
@@ -68,8 +69,8 @@ impl Status {
 pub struct ScenarioResult {
     /// Scenario name.
     pub scenario: String,
-    /// Column: the engine name, or `<engine>+replay`.
-    pub column: String,
+    /// Where it ran: the engine, live or replayed, and the kernel.
+    pub column: Column,
     /// Pass, fail or skipped.
     pub status: Status,
     /// Events consumed by the checks.
@@ -85,10 +86,10 @@ pub struct ScenarioResult {
 }
 
 impl ScenarioResult {
-    fn new(s: &Scenario, column: &str) -> Self {
+    fn new(s: &Scenario, column: &Column) -> Self {
         ScenarioResult {
             scenario: s.name.to_string(),
-            column: column.to_string(),
+            column: column.clone(),
             status: Status::Skipped(String::new()),
             events_checked: 0,
             events_validated: 0,
@@ -98,7 +99,7 @@ impl ScenarioResult {
         }
     }
     /// A skipped result with a reason.
-    pub fn skipped(s: &Scenario, column: &str, why: &str) -> Self {
+    pub fn skipped(s: &Scenario, column: &Column, why: &str) -> Self {
         let mut r = Self::new(s, column);
         r.status = Status::Skipped(why.to_string());
         r
@@ -170,8 +171,8 @@ pub fn run_scenarios(
     engine: &Engine,
     opts: &RunOptions,
 ) -> Vec<(ScenarioResult, ScenarioResult)> {
-    let col = engine.name();
-    let rcol = format!("{col}+replay");
+    let col = &Column::live(engine.kind().expect("the suite runs on live engines"));
+    let rcol = col.replayed();
     let all = |f: &dyn Fn(&Scenario) -> (ScenarioResult, ScenarioResult)| {
         scenarios.iter().map(|s| f(s)).collect::<Vec<_>>()
     };
@@ -303,7 +304,8 @@ fn run_live(
     cap: &Capture,
 ) -> (ScenarioResult, Option<(Expectation, u32)>) {
     let start = Instant::now();
-    let mut r = ScenarioResult::new(s, engine.name());
+    let col = Column::live(engine.kind().expect("the suite runs on live engines"));
+    let mut r = ScenarioResult::new(s, &col);
     let fail = |mut r: ScenarioResult, msg: String| {
         r.status = Status::Fail(msg);
         r.seconds = start.elapsed().as_secs_f64();
@@ -327,7 +329,7 @@ fn run_live(
     };
     // Where this engine's driver is known to report a param differently, the expectation
     // accepts it and says so (the replay of the recording keeps the same allowance).
-    crate::known::allow_differences(&mut exp, engine.name());
+    crate::known::allow_differences(&mut exp, &col);
     if let Err(e) = check_keys(&exp) {
         return fail(r, e);
     }
@@ -362,7 +364,7 @@ fn run_live(
 
 fn run_replay(
     s: &Scenario,
-    col: &str,
+    col: &Column,
     scap: &Path,
     exp: &Expectation,
     pid: u32,

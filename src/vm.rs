@@ -9,6 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use crate::column::{Column, EngineKind};
 use crate::report::RunReport;
 use crate::suite::{ScenarioResult, Status};
 
@@ -441,12 +442,12 @@ exit $rc
         })?;
     for r in &mut results {
         // A module that does not load is a driver failure on this kernel, not a skip.
-        if r.column.starts_with("kmod") && !insmod.trim().is_empty() {
+        if r.column.engine == EngineKind::Kmod && !insmod.trim().is_empty() {
             if let Status::Skipped(why) = &r.status {
                 r.status = Status::Fail(format!("insmod scap.ko failed: {}; {why}", insmod.trim()));
             }
         }
-        r.column = format!("{}@{}", r.column, kernel.abi);
+        r.column = r.column.in_kernel(&kernel.abi);
     }
     Ok((results, outcome))
 }
@@ -463,10 +464,10 @@ pub fn add_kernel_to_report(
     files: &GuestFiles,
 ) {
     let fail_all = |report: &mut RunReport, kernel_abi: &str, why: String| {
-        for engine in ["modern_bpf", "kmod", "bpf"] {
+        for engine in EngineKind::ALL {
             report.push(ScenarioResult {
                 scenario: "vm".into(),
-                column: format!("{engine}@{kernel_abi}"),
+                column: Column::live(engine).in_kernel(kernel_abi),
                 status: Status::Fail(why.clone()),
                 events_checked: 0,
                 events_validated: 0,

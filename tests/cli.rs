@@ -113,8 +113,10 @@ fn full_json_lines_validate_against_the_printed_schema() {
             with_params += usize::from(!ev["params"].as_object().unwrap().is_empty());
             n += 1;
         }
+        // libs from 0.22 folds each enter event of these 0.20 recordings into its exit event:
+        // about half as many lines (tcp_client_server: 92 on 0.20.0, 46 on 0.25.4).
         assert!(
-            n > 50 && with_params > n / 2,
+            n > 40 && with_params > n / 2,
             "{f}: {n} lines, {with_params} with params"
         );
     }

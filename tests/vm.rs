@@ -7,6 +7,7 @@ use std::process::Command;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use sinspqa::column::{Column, EngineKind};
 use sinspqa::known::KNOWN_DIFFERENCES;
 use sinspqa::report::RunReport;
 use sinspqa::suite::Status;
@@ -87,18 +88,15 @@ fn qa_scenarios_pass_on_kmod_and_modern_bpf_in_a_bookworm_guest() {
         .matrix()
         .contains(&format!("guest kernels: bookworm = {abi}")));
     let n = smoke.len();
-    for engine in ["kmod", "modern_bpf"] {
-        for col in [engine.to_string(), format!("{engine}+replay")] {
-            let rs: Vec<_> = report
-                .results
-                .iter()
-                .filter(|r| r.column == format!("{col}@{abi}"))
-                .collect();
+    for engine in [EngineKind::Kmod, EngineKind::ModernBpf] {
+        let live = Column::live(engine).in_kernel(&abi);
+        for col in [live.clone(), live.replayed()] {
+            let rs: Vec<_> = report.results.iter().filter(|r| r.column == col).collect();
             assert_eq!(rs.len(), n, "{col}: expected {n} scenario results");
             for r in rs {
                 // A live check that missed events the capture lost, its replay passing, is a
                 // slow consumer under TCG, reported as such ("lost"), not a pass or a failure.
-                if !col.ends_with("+replay") && matches!(r.status, Status::Lost(_)) {
+                if !col.replay && matches!(r.status, Status::Lost(_)) {
                     eprintln!("{} on {}: {:?}", r.scenario, r.column, r.status);
                     continue;
                 }
@@ -133,7 +131,7 @@ fn qa_scenarios_pass_on_kmod_and_modern_bpf_in_a_bookworm_guest() {
     let bpf: Vec<_> = report
         .results
         .iter()
-        .filter(|r| r.column.starts_with("bpf@"))
+        .filter(|r| r.column == Column::live(EngineKind::LegacyBpf).in_kernel(&abi))
         .collect();
     assert_eq!(bpf.len(), n);
     let built_in = Engine::LegacyBpf {

@@ -46,6 +46,17 @@ impl Engine {
         }
     }
 
+    /// The live engine's kind (its matrix column); `None` for a capture file.
+    pub fn kind(&self) -> Option<crate::column::EngineKind> {
+        use crate::column::EngineKind;
+        match self {
+            Engine::ModernBpf => Some(EngineKind::ModernBpf),
+            Engine::Kmod => Some(EngineKind::Kmod),
+            Engine::LegacyBpf { .. } => Some(EngineKind::LegacyBpf),
+            Engine::Savefile(_) => None,
+        }
+    }
+
     /// Whether this engine is a live one (events from the kernel, which drops when we are slow).
     pub fn is_live(&self) -> bool {
         !matches!(self, Engine::Savefile(_))
