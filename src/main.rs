@@ -1,6 +1,6 @@
 //! `sinspqa`: command-line front end of the capture core.
 use std::io::{BufWriter, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -66,6 +66,51 @@ struct CaptureArgs {
     buffer_size: Option<u64>,
 }
 
+/// Shard K of N (1-based).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Shard {
+    k: usize,
+    n: usize,
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (k, n) = s
+            .split_once('/')
+            .ok_or_else(|| format!("{s:?}: want K/N, e.g. 1/2"))?;
+        let (k, n): (usize, usize) = (
+            k.trim().parse().map_err(|e| format!("{s:?}: K: {e}"))?,
+            n.trim().parse().map_err(|e| format!("{s:?}: N: {e}"))?,
+        );
+        if n == 0 || k == 0 || k > n {
+            return Err(format!("{s:?}: want 1 <= K <= N"));
+        }
+        Ok(Shard { k, n })
+    }
+}
+
+impl Shard {
+    /// Whether the `i`th unit of the run (0-based) is this shard's.
+    fn takes(self, i: usize) -> bool {
+        i % self.n == self.k - 1
+    }
+}
+
+#[derive(Subcommand)]
+enum ReportCmd {
+    /// Merge the reports of shards (each a directory with the report.json of a `sinspqa run
+    /// --shard K/N`) into one matrix, report.json, junit.xml and report.md.
+    Merge {
+        /// The shards' output directories.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Where to write the merged reports.
+        #[arg(long, default_value = "target/sinspqa-report")]
+        out: PathBuf,
+    },
+}
+
 #[derive(Subcommand)]
 enum Cmd {
     /// Capture events live or from a file, print them, optionally write a .scap file.
@@ -112,6 +157,16 @@ enum Cmd {
         /// Seconds a VM may run before it is killed.
         #[arg(long, default_value_t = 1800)]
         vm_timeout: u64,
+        /// Run only shard K of N (`2/3`): the run's units (each guest kernel; on this machine,
+        /// each engine's capture group) dealt out in turn, the same way for the same
+        /// arguments; `sinspqa report merge` joins the shards' reports.
+        #[arg(long)]
+        shard: Option<Shard>,
+    },
+    /// Reports of runs.
+    Report {
+        #[command(subcommand)]
+        cmd: ReportCmd,
     },
     /// Print the JSON Schema (draft 2020-12) of events, generated from libs' event table.
     Schema,
@@ -221,6 +276,7 @@ fn main() -> ExitCode {
             smoke,
             capture_per_scenario,
             vm_timeout,
+            shard,
         } => {
             let scenarios = if smoke {
                 Some(
@@ -242,12 +298,25 @@ fn main() -> ExitCode {
                 kernels,
                 capture_per_scenario,
                 vm_timeout,
+                shard,
             };
             return match run(opts) {
                 Ok(true) => ExitCode::SUCCESS,
                 Ok(false) => ExitCode::FAILURE,
                 Err(e) => {
                     eprintln!("sinspqa: {}", e.report());
+                    ExitCode::FAILURE
+                }
+            };
+        }
+        Cmd::Report {
+            cmd: ReportCmd::Merge { dirs, out },
+        } => {
+            return match merge_reports(&dirs, &out) {
+                Ok(true) => ExitCode::SUCCESS,
+                Ok(false) => ExitCode::FAILURE,
+                Err(e) => {
+                    eprintln!("sinspqa report merge: {e}");
                     ExitCode::FAILURE
                 }
             };
@@ -494,6 +563,7 @@ struct RunArgs {
     kernels: Vec<String>,
     capture_per_scenario: bool,
     vm_timeout: u64,
+    shard: Option<Shard>,
 }
 
 /// The main job. Returns whether everything that ran passed.
@@ -550,7 +620,35 @@ fn run(a: RunArgs) -> Result<bool, Error> {
         libs_origin: sinsp_sys::LIBS_ORIGIN.to_string(),
         ..Default::default()
     };
+    // The run's units, in a fixed order: each guest kernel (the long ones, dealt first so
+    // shards share them), then each engine's capture groups here.
+    let mut unit = 0usize;
+    let mut mine = |a_shard: Option<Shard>| {
+        let i = unit;
+        unit += 1;
+        a_shard.is_none_or(|s| s.takes(i))
+    };
+    let kernels: Vec<&String> = a.kernels.iter().filter(|_| mine(a.shard)).collect();
+    let groups: Vec<Vec<_>> = if a.capture_per_scenario {
+        scenarios.iter().map(|s| vec![*s]).collect()
+    } else {
+        sinspqa::scenarios::Area::ALL
+            .iter()
+            .map(|area| {
+                scenarios
+                    .iter()
+                    .copied()
+                    .filter(|s| s.area == *area)
+                    .collect::<Vec<_>>()
+            })
+            .filter(|g| !g.is_empty())
+            .collect()
+    };
     for engine in &engines {
+        let groups: Vec<&Vec<_>> = groups.iter().filter(|_| mine(a.shard)).collect();
+        if groups.is_empty() {
+            continue;
+        }
         match engine.load_check() {
             Ok(()) => {}
             Err(e @ Error::DriverRejected { .. }) => {
@@ -562,22 +660,8 @@ fn run(a: RunArgs) -> Result<bool, Error> {
         let mut ran = 0;
         // One capture per area: a live engine costs more to open than most scenarios take
         // (or one per scenario, --capture-per-scenario).
-        let groups: Vec<Vec<_>> = if a.capture_per_scenario {
-            scenarios.iter().map(|s| vec![*s]).collect()
-        } else {
-            sinspqa::scenarios::Area::ALL
-                .iter()
-                .map(|area| {
-                    scenarios
-                        .iter()
-                        .copied()
-                        .filter(|s| s.area == *area)
-                        .collect()
-                })
-                .collect()
-        };
-        for group in groups.into_iter().filter(|g: &Vec<_>| !g.is_empty()) {
-            for (s, (live, replay)) in group.iter().zip(run_scenarios(&group, engine, &opts)) {
+        for group in groups {
+            for (s, (live, replay)) in group.iter().zip(run_scenarios(group, engine, &opts)) {
                 if !matches!(live.status, sinspqa::suite::Status::Skipped(_)) {
                     ran += 1;
                     eprintln!(
@@ -601,7 +685,7 @@ fn run(a: RunArgs) -> Result<bool, Error> {
             );
         }
     }
-    for k in &a.kernels {
+    for k in kernels {
         eprintln!("vm {k}: preparing the kernel and drivers, then booting");
         sinspqa::vm::add_kernel_to_report(
             &mut report,
@@ -611,21 +695,78 @@ fn run(a: RunArgs) -> Result<bool, Error> {
             a.timeout,
             Duration::from_secs(a.vm_timeout),
             &sinspqa::vm::GuestFiles {
-                findings: Some(a.out.clone()),
+                findings: Some(a.out.join("failures")),
                 record: a.record.clone(),
             },
         );
     }
     report.coverage = Some(sinspqa::coverage::compute(&scenarios));
+    finish_report(&report, &a.out)
+}
+
+/// Prints the matrix, the coverage summary and each cell's steps and time, and writes the
+/// reports into `out`. Returns whether nothing failed.
+fn finish_report(report: &sinspqa::report::RunReport, out: &Path) -> Result<bool, Error> {
     print!("{}", report.matrix());
     if let Some(c) = &report.coverage {
         println!("{}", c.summary());
     }
-    report.write(&a.out)?;
+    println!("\ncells (driver & guest / engine / scenarios, time):");
+    let mut total = 0.0;
+    for c in report.cells() {
+        total += c.seconds;
+        println!(
+            "  {:<40} {} {} {:<60} {:>7.1} s",
+            c.column.to_string(),
+            c.build.mark(),
+            c.open.mark(),
+            match &c.scenarios {
+                sinspqa::report::Step::Ok(w)
+                | sinspqa::report::Step::OkWith(w)
+                | sinspqa::report::Step::Failed(w)
+                | sinspqa::report::Step::Other(w) => format!(
+                    "{} {}",
+                    c.scenarios.mark(),
+                    w.lines()
+                        .next()
+                        .unwrap_or("")
+                        .chars()
+                        .take(56)
+                        .collect::<String>()
+                ),
+            },
+            c.seconds
+        );
+    }
+    println!("  total {total:.0} s");
+    report.write(out)?;
     println!(
-        "reports: {}/junit.xml, {}/report.json",
-        a.out.display(),
-        a.out.display()
+        "reports: {}/report.md, {}/junit.xml, {}/report.json",
+        out.display(),
+        out.display(),
+        out.display()
     );
     Ok(report.counts().1 == 0)
+}
+
+/// `sinspqa report merge`: one report from the shards' reports.
+fn merge_reports(dirs: &[PathBuf], out: &Path) -> Result<bool, String> {
+    let mut parts = Vec::new();
+    for d in dirs {
+        let f = d.join("report.json");
+        let text = std::fs::read(&f).map_err(|e| format!("{}: {e}", f.display()))?;
+        let r: sinspqa::report::RunReport =
+            serde_json::from_slice(&text).map_err(|e| format!("{}: {e}", f.display()))?;
+        parts.push(r);
+    }
+    let mut report = sinspqa::report::merge(parts)?;
+    if report.libs_version == sinspqa::LIBS_VERSION {
+        let names: Vec<&str> = report.results.iter().map(|r| r.scenario.as_str()).collect();
+        let scenarios: Vec<_> = sinspqa::scenarios::all()
+            .into_iter()
+            .filter(|s| names.contains(&s.name))
+            .collect();
+        report.coverage = Some(sinspqa::coverage::compute(&scenarios));
+    }
+    finish_report(&report, out).map_err(|e| e.report())
 }

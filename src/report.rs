@@ -4,13 +4,13 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::column::Column;
 use crate::suite::{ScenarioResult, Status};
 
 /// Every result of a run, in the order they were produced.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct RunReport {
     /// Machine facts.
     pub kernel: String,
@@ -24,13 +24,15 @@ pub struct RunReport {
     pub guests: Vec<GuestKernel>,
     /// The results.
     pub results: Vec<ScenarioResult>,
-    /// What the scenarios of the run assert of this libs' event table.
+    /// What the scenarios of the run assert of this libs' event table (not read back: a merge
+    /// computes it again).
+    #[serde(skip_deserializing)]
     pub coverage: Option<crate::coverage::Coverage>,
 }
 
 /// A guest kernel of the run: as asked for (a suite alias such as `bookworm`, or an ABI) and the
 /// exact ABI that named when the run prepared it (aliases follow Debian's point releases).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GuestKernel {
     /// As given to `--kernels`.
     pub requested: String,
@@ -70,16 +72,9 @@ impl RunReport {
     /// The terminal matrix: one row per scenario, one column per engine (and its replay), then
     /// the reason of every skipped column and the detail of every failure.
     pub fn matrix(&self) -> String {
-        let mut cols: Vec<&Column> = Vec::new();
-        let mut rows: Vec<&str> = Vec::new();
+        let (rows, cols) = self.layout();
         let mut cell: BTreeMap<(&str, &Column), &ScenarioResult> = BTreeMap::new();
         for r in &self.results {
-            if !cols.contains(&&r.column) {
-                cols.push(&r.column);
-            }
-            if !rows.contains(&r.scenario.as_str()) {
-                rows.push(&r.scenario);
-            }
             cell.insert((r.scenario.as_str(), &r.column), r);
         }
         let w0 = rows.iter().map(|r| r.len()).max().unwrap_or(8).max(8);
@@ -191,9 +186,102 @@ impl RunReport {
         out
     }
 
-    /// Writes `report.json` and `junit.xml` into `dir`.
+    /// The rows (scenarios, in the registry's order) and columns (this machine's first, then
+    /// each guest kernel's; per kernel, the engines in the matrix's order, each live then
+    /// replayed): the same whatever order the results came in (a run, or merged shards).
+    fn layout(&self) -> (Vec<&str>, Vec<&Column>) {
+        let order: Vec<&str> = crate::scenarios::all().iter().map(|s| s.name).collect();
+        let mut rows: Vec<&str> = Vec::new();
+        let mut cols: Vec<&Column> = Vec::new();
+        for r in &self.results {
+            if !rows.contains(&r.scenario.as_str()) {
+                rows.push(&r.scenario);
+            }
+            if !cols.contains(&&r.column) {
+                cols.push(&r.column);
+            }
+        }
+        rows.sort_by_key(|r| (order.iter().position(|o| o == r).unwrap_or(usize::MAX), *r));
+        cols.sort_by_key(|c| (c.kernel.clone(), c.engine, c.replay));
+        (rows, cols)
+    }
+
+    /// Per column (a cell of kernel-testing's matrix: libs version, kernel, engine, live or
+    /// replayed), its steps: the driver built and the guest booted, the engine opened (driver
+    /// loaded), the scenarios; each 🟢 / ❌ / 🟡 with the reason, and the time the column took.
+    pub fn cells(&self) -> Vec<Cell> {
+        let (_, cols) = self.layout();
+        cols.into_iter()
+            .map(|c| {
+                let rs: Vec<&ScenarioResult> =
+                    self.results.iter().filter(|r| r.column == *c).collect();
+                Cell::of(c, &rs)
+            })
+            .collect()
+    }
+
+    /// The report as Markdown (`report.md`): the steps of every cell, then the scenario
+    /// matrix, then the reason of everything not green; short enough to post on a pull request.
+    pub fn markdown(&self) -> String {
+        let mut out = String::new();
+        let commit = self.libs_commit.get(..12).unwrap_or(&self.libs_commit);
+        let _ = writeln!(
+            out,
+            "## sinspqa: libs {} ({} {commit}), host kernel {}\n",
+            self.libs_version, self.libs_origin, self.kernel
+        );
+        let (p, f, s, x) = self.counts();
+        let _ = writeln!(
+            out,
+            "{p} passed, {f} failed, {s} skipped, {x} known failures\n"
+        );
+        let _ = writeln!(out, "| cell | driver & guest | engine | scenarios | time |");
+        let _ = writeln!(out, "|---|---|---|---|---|");
+        for c in self.cells() {
+            let _ = writeln!(
+                out,
+                "| `{}` | {} | {} | {} | {:.1} s |",
+                c.column,
+                c.build.md(),
+                c.open.md(),
+                c.scenarios.md(),
+                c.seconds
+            );
+        }
+        let (rows, cols) = self.layout();
+        let _ = write!(out, "\n| scenario |");
+        for c in &cols {
+            let _ = write!(out, " `{c}` |");
+        }
+        let _ = write!(out, "\n|---|");
+        for _ in &cols {
+            out.push_str("---|");
+        }
+        out.push('\n');
+        for row in rows {
+            let _ = write!(out, "| {row} |");
+            for c in &cols {
+                let mark = self
+                    .results
+                    .iter()
+                    .find(|r| r.scenario == row && r.column == **c)
+                    .map(|r| Step::of_status(&r.status).mark())
+                    .unwrap_or("");
+                let _ = write!(out, " {mark} |");
+            }
+            out.push('\n');
+        }
+        let _ = writeln!(
+            out,
+            "\n🟢 pass (🟢\\* with a known driver difference) · ❌ fail · 🟡 known failure, lost events or skipped"
+        );
+        out
+    }
+
+    /// Writes `report.json`, `junit.xml` and `report.md` into `dir`.
     pub fn write(&self, dir: &Path) -> std::io::Result<()> {
         std::fs::create_dir_all(dir)?;
+        std::fs::write(dir.join("report.md"), self.markdown())?;
         std::fs::write(dir.join("report.json"), serde_json::to_vec_pretty(self)?)?;
         // every suite and class names the libs version, so reports of several versions merge
         let libs = format!("libs-{}", self.libs_version);
@@ -237,4 +325,179 @@ impl RunReport {
         let xml = report.to_string().map_err(std::io::Error::other)?;
         std::fs::write(dir.join("junit.xml"), xml)
     }
+}
+
+/// A step of a cell, kernel-testing style.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// Done (a note, maybe empty).
+    Ok(String),
+    /// Done, with a known driver difference (the reason).
+    OkWith(String),
+    /// Failed (the reason).
+    Failed(String),
+    /// Not done, or failed in a known way (the reason).
+    Other(String),
+}
+
+impl Step {
+    fn of_status(s: &Status) -> Step {
+        match s {
+            Status::Pass => Step::Ok(String::new()),
+            Status::Differs(w) => Step::OkWith(w.clone()),
+            Status::Fail(w) => Step::Failed(w.clone()),
+            Status::Skipped(w) | Status::KnownFailure(w) | Status::Lost(w) => {
+                Step::Other(w.clone())
+            }
+        }
+    }
+    /// 🟢, 🟢*, ❌ or 🟡.
+    pub fn mark(&self) -> &'static str {
+        match self {
+            Step::Ok(_) => "🟢",
+            Step::OkWith(_) => "🟢\\*",
+            Step::Failed(_) => "❌",
+            Step::Other(_) => "🟡",
+        }
+    }
+    fn md(&self) -> String {
+        match self {
+            Step::Ok(w) | Step::OkWith(w) | Step::Failed(w) | Step::Other(w) => {
+                let first = w.lines().next().unwrap_or("").replace('|', "\\|");
+                let short: String = first.chars().take(160).collect();
+                format!("{} {short}", self.mark()).trim_end().to_string()
+            }
+        }
+    }
+}
+
+/// One column's steps (see [`RunReport::cells`]).
+#[derive(Debug, Clone)]
+pub struct Cell {
+    /// The column.
+    pub column: Column,
+    /// The driver built for the kernel and the guest booted (this machine: 🟢).
+    pub build: Step,
+    /// The engine opened: driver loaded, probe accepted.
+    pub open: Step,
+    /// The scenarios: how many passed, and the first that did not.
+    pub scenarios: Step,
+    /// Seconds, all its results together.
+    pub seconds: f64,
+}
+
+impl Cell {
+    fn of(column: &Column, rs: &[&ScenarioResult]) -> Cell {
+        let seconds = rs.iter().map(|r| r.seconds).sum();
+        let here = || match column.kernel {
+            Some(_) => Step::Ok(String::new()),
+            None => Step::Ok("this machine".into()),
+        };
+        let not_run = |why: &str| Cell {
+            column: column.clone(),
+            build: here(),
+            open: Step::Other(why.to_string()),
+            scenarios: Step::Other("not run".into()),
+            seconds,
+        };
+        // A guest that could not be prepared or booted: one result named "vm".
+        if let Some(r) = rs.iter().find(|r| r.scenario == "vm") {
+            let why = match &r.status {
+                Status::Fail(w) | Status::Skipped(w) => w.clone(),
+                other => format!("{other:?}"),
+            };
+            return Cell {
+                build: Step::Failed(why),
+                ..not_run("not run")
+            };
+        }
+        // The engine did not open: every result says the same.
+        let first = rs.first().map(|r| &r.status);
+        if let Some(st) = first {
+            let same = rs.iter().all(|r| r.status == *st);
+            match st {
+                Status::Skipped(w) if same => return not_run(w),
+                Status::KnownFailure(w) if same && w.contains("cannot open the capture") => {
+                    return Cell {
+                        open: Step::Other(w.clone()),
+                        ..not_run("")
+                    }
+                }
+                Status::Fail(w)
+                    if same
+                        && (w.starts_with("cannot open the capture")
+                            || w.starts_with("insmod scap.ko failed")) =>
+                {
+                    return Cell {
+                        open: Step::Failed(w.clone()),
+                        ..not_run("")
+                    }
+                }
+                _ => {}
+            }
+        }
+        let passed = rs.iter().filter(|r| r.status.passed()).count();
+        let differs = rs
+            .iter()
+            .filter(|r| matches!(r.status, Status::Differs(_)))
+            .count();
+        let summary = format!("{passed}/{} passed", rs.len());
+        let scenarios = if let Some(r) = rs.iter().find(|r| matches!(r.status, Status::Fail(_))) {
+            Step::Failed(format!("{summary}; first failure: {}", r.scenario))
+        } else if let Some(r) = rs.iter().find(|r| !r.status.passed()) {
+            Step::Other(format!("{summary}; {} {}", r.scenario, r.status.short()))
+        } else if differs > 0 {
+            Step::OkWith(format!(
+                "{summary}, {differs} with known driver differences"
+            ))
+        } else {
+            Step::Ok(summary)
+        };
+        Cell {
+            column: column.clone(),
+            build: here(),
+            open: Step::Ok(String::new()),
+            scenarios,
+            seconds,
+        }
+    }
+}
+
+/// Merges the reports of shards (`report.json` of each `sinspqa run --shard K/N`) into one:
+/// the results of all, the guest kernels of all; they must be of the same libs.
+pub fn merge(parts: Vec<RunReport>) -> Result<RunReport, String> {
+    let mut it = parts.into_iter();
+    let mut out = it.next().ok_or("no report to merge")?;
+    for p in it {
+        if (p.libs_version.as_str(), p.libs_commit.as_str())
+            != (out.libs_version.as_str(), out.libs_commit.as_str())
+        {
+            return Err(format!(
+                "reports of different libs: {} {} and {} {}",
+                out.libs_version, out.libs_commit, p.libs_version, p.libs_commit
+            ));
+        }
+        if out.kernel.is_empty() {
+            out.kernel = p.kernel;
+        }
+        for g in p.guests {
+            if !out.guests.contains(&g) {
+                out.guests.push(g);
+            }
+        }
+        for r in p.results {
+            if out
+                .results
+                .iter()
+                .any(|o| o.scenario == r.scenario && o.column == r.column)
+            {
+                return Err(format!(
+                    "{} on {} is in two shards' reports",
+                    r.scenario, r.column
+                ));
+            }
+            out.results.push(r);
+        }
+    }
+    Ok(out)
 }
