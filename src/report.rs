@@ -501,3 +501,101 @@ pub fn merge(parts: Vec<RunReport>) -> Result<RunReport, String> {
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::column::EngineKind;
+
+    fn result(scenario: &str, column: &str, status: Status) -> ScenarioResult {
+        ScenarioResult {
+            scenario: scenario.into(),
+            column: column.parse().unwrap(),
+            status,
+            events_checked: 1,
+            events_validated: 1,
+            event_types: Default::default(),
+            stats: None,
+            seconds: 1.5,
+        }
+    }
+
+    fn report(results: Vec<ScenarioResult>) -> RunReport {
+        RunReport {
+            libs_version: "0.20.0".into(),
+            libs_commit: "abc".into(),
+            results,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn merged_shards_print_the_matrix_of_one_run_in_any_order() {
+        let all = vec![
+            result("file_operations", "modern_bpf", Status::Pass),
+            result("spawn_exec_with_args", "modern_bpf", Status::Pass),
+            result(
+                "spawn_exec_with_args",
+                "kmod@6.1.0-57-amd64",
+                Status::Differs("d".into()),
+            ),
+            result(
+                "file_operations",
+                "kmod@6.1.0-57-amd64",
+                Status::Fail("boom".into()),
+            ),
+        ];
+        let one = report(all.clone());
+        let a = report(vec![all[3].clone(), all[0].clone()]);
+        let b = report(vec![all[2].clone(), all[1].clone()]);
+        let merged = merge(vec![b, a]).unwrap();
+        assert_eq!(merged.matrix(), one.matrix());
+        assert_eq!(merged.markdown(), one.markdown());
+        // Rows in the registry's order, this machine's columns before the guests'.
+        let (rows, cols) = one.layout();
+        assert_eq!(rows, ["spawn_exec_with_args", "file_operations"]);
+        assert_eq!(cols[0].kernel, None);
+        assert_eq!(cols[1].engine, EngineKind::Kmod);
+        // The same result twice, or another libs, is refused.
+        assert!(merge(vec![report(all.clone()), report(vec![all[0].clone()])]).is_err());
+        let mut other = report(vec![]);
+        other.libs_version = "0.25.4".into();
+        assert!(merge(vec![report(vec![]), other]).is_err());
+    }
+
+    #[test]
+    fn a_cell_says_which_step_failed() {
+        let r = report(vec![
+            result(
+                "vm",
+                "kmod@5.10.0-32-amd64",
+                Status::Fail("scap.ko: error: x".into()),
+            ),
+            result(
+                "spawn_exec_with_args",
+                "kmod@6.1.0-57-amd64",
+                Status::Fail("insmod scap.ko failed: Invalid module format".into()),
+            ),
+            result("spawn_exec_with_args", "modern_bpf", Status::Pass),
+            result("file_operations", "modern_bpf", Status::Fail("✗ x".into())),
+        ]);
+        let cells = r.cells();
+        let by = |c: &str| cells.iter().find(|x| x.column.to_string() == c).unwrap();
+        assert!(
+            matches!(&by("kmod@5.10.0-32-amd64").build, Step::Failed(w) if w.contains("scap.ko"))
+        );
+        assert!(matches!(by("kmod@6.1.0-57-amd64").build, Step::Ok(_)));
+        assert!(matches!(&by("kmod@6.1.0-57-amd64").open, Step::Failed(w) if w.contains("insmod")));
+        let m = by("modern_bpf");
+        assert!(matches!(m.open, Step::Ok(_)));
+        assert!(
+            matches!(&m.scenarios, Step::Failed(w) if w.contains("1/2 passed") && w.contains("file_operations"))
+        );
+        assert_eq!(m.seconds, 3.0);
+        let md = r.markdown();
+        assert!(
+            md.contains("| `kmod@5.10.0-32-amd64` | ❌ scap.ko: error: x |"),
+            "{md}"
+        );
+    }
+}
