@@ -82,8 +82,10 @@ pub enum VmError {
 }
 
 /// Builds (or takes from the cache) the kernel image, initramfs and drivers for `abi` (a kernel
-/// ABI such as `6.1.0-56-amd64`, or `bookworm` / `bookworm-backports` for the kernel those
-/// suites ship today) by running `kmod/build-drivers`.
+/// ABI such as `6.1.0-56-amd64`, or `bookworm`, `bookworm-backports`, `bullseye`, `trixie`,
+/// `trixie-backports`, `sid` for the kernel those suites ship today) by running
+/// `kmod/build-drivers`. A driver that does not build for the kernel (its exit code 3) is named
+/// with its first compiler error.
 pub fn prepare(abi: &str) -> Result<Kernel, VmError> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("kmod/build-drivers");
     let out = Command::new(&script)
@@ -97,6 +99,20 @@ pub fn prepare(abi: &str) -> Result<Kernel, VmError> {
             message: format!("{}: {e}", script.display()),
         })?;
     let stdout = String::from_utf8_lossy(&out.stdout);
+    if out.status.code() == Some(3) {
+        // a finding, not a broken setup: which driver, and its first compiler error
+        let errors: Vec<&str> = stdout
+            .lines()
+            .filter_map(|l| l.strip_prefix("DRIVER_BUILD_ERROR="))
+            .collect();
+        return Err(VmError::Prepare {
+            abi: abi.into(),
+            message: format!(
+                "driver does not build for this kernel with this libs: {}",
+                errors.join("; ")
+            ),
+        });
+    }
     if !out.status.success() {
         return Err(VmError::Prepare {
             abi: abi.into(),
