@@ -27,6 +27,13 @@ pub const KNOWN_ISSUES: &[KnownIssue] = &[KnownIssue {
           perf buffer mapping, so the second mmap fails with ENOMEM (strace: mmap(..., MAP_SHARED|\
           MAP_FIXED, <perf fd>, 0) = -1 ENOMEM). libs' own sinsp-example -b aborts the same way.",
 },
+KnownIssue {
+    engine: EngineKind::LegacyBpf,
+    needle: "sizeof(struct filename) % 64 == 0",
+    why: "libs 0.20's legacy eBPF probe does not build against 7.x kernel headers: clang stops at \
+          include/linux/fs.h's static assertion that sizeof(struct filename) is a multiple of 64 \
+          (trixie-backports 7.3.4 and sid 7.2.13 headers; kmod and modern eBPF still run there).",
+},
 // Where the drivers disagree on a param, see KNOWN_DIFFERENCES; here the differences that a
 // param cannot express (found by the whole-call scenarios in the bookworm 6.1 guest, libs 0.20.0).
 KnownIssue {

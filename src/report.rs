@@ -423,6 +423,12 @@ impl Cell {
                         ..not_run("")
                     }
                 }
+                Status::Fail(w) if same && w.starts_with("driver does not build") => {
+                    return Cell {
+                        build: Step::Failed(w.clone()),
+                        ..not_run("not run")
+                    }
+                }
                 Status::Fail(w)
                     if same
                         && (w.starts_with("cannot open the capture")

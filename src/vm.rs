@@ -22,10 +22,14 @@ pub struct Kernel {
     pub vmlinuz: PathBuf,
     /// The guest initramfs.
     pub initrd: PathBuf,
-    /// `scap.ko` built for it.
-    pub scap_ko: PathBuf,
-    /// The legacy eBPF probe built for it (`None`: this libs has none, removed in 0.24).
+    /// `scap.ko` built for it (`None`: it does not build, see `build_findings`).
+    pub scap_ko: Option<PathBuf>,
+    /// The legacy eBPF probe built for it (`None`: this libs has none, removed in 0.24, or it
+    /// does not build, see `build_findings`).
     pub bpf_probe: Option<PathBuf>,
+    /// The drivers that do not build for this kernel with this libs: the engine, and the
+    /// driver's first compiler error. The other engines still run.
+    pub build_findings: Vec<(EngineKind, String)>,
 }
 
 /// Errors of the VM runner.
@@ -99,21 +103,26 @@ pub fn prepare(abi: &str) -> Result<Kernel, VmError> {
             message: format!("{}: {e}", script.display()),
         })?;
     let stdout = String::from_utf8_lossy(&out.stdout);
+    // Exit 3: a driver does not build for this kernel with this libs, a finding (its first
+    // compiler error), not a broken set-up: the rest was built and its engines run.
+    let mut build_findings = Vec::new();
     if out.status.code() == Some(3) {
-        // a finding, not a broken setup: which driver, and its first compiler error
-        let errors: Vec<&str> = stdout
+        for e in stdout
             .lines()
             .filter_map(|l| l.strip_prefix("DRIVER_BUILD_ERROR="))
-            .collect();
-        return Err(VmError::Prepare {
-            abi: abi.into(),
-            message: format!(
-                "driver does not build for this kernel with this libs: {}",
-                errors.join("; ")
-            ),
-        });
+        {
+            let engine = if e.starts_with("probe.o") {
+                EngineKind::LegacyBpf
+            } else {
+                EngineKind::Kmod
+            };
+            build_findings.push((
+                engine,
+                format!("driver does not build for this kernel with this libs: {e}"),
+            ));
+        }
     }
-    if !out.status.success() {
+    if !out.status.success() && build_findings.is_empty() {
         return Err(VmError::Prepare {
             abi: abi.into(),
             message: format!(
@@ -137,8 +146,9 @@ pub fn prepare(abi: &str) -> Result<Kernel, VmError> {
         abi: get("ABI")?.display().to_string(),
         vmlinuz: get("KERNEL")?,
         initrd: get("INITRD")?,
-        scap_ko: get("SCAP_KO")?,
+        scap_ko: Some(get("SCAP_KO")?).filter(|p| !p.as_os_str().is_empty()),
         bpf_probe: Some(get("BPF_PROBE")?).filter(|p| !p.as_os_str().is_empty()),
+        build_findings,
     })
 }
 
@@ -408,7 +418,11 @@ rc=$?
 rmmod scap 2>/dev/null
 exit $rc
 "#,
-        ko = kernel.scap_ko.display(),
+        ko = kernel
+            .scap_ko
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "/nonexistent/scap.ko (it does not build)".into()),
         exe = exe.display(),
         probe = kernel
             .bpf_probe
@@ -462,6 +476,14 @@ exit $rc
             if let Status::Skipped(why) = &r.status {
                 r.status = Status::Fail(format!("insmod scap.ko failed: {}; {why}", insmod.trim()));
             }
+        }
+        // A driver that does not build for this kernel: its engine's columns say so.
+        if let Some((_, why)) = kernel
+            .build_findings
+            .iter()
+            .find(|(e, _)| *e == r.column.engine)
+        {
+            r.status = Status::Fail(why.clone());
         }
         r.column = r.column.in_kernel(&kernel.abi);
     }
