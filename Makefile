@@ -28,11 +28,11 @@ test: setup
 	scripts/cargo-progress build --tests
 	$(CARGO) test
 
-# The matrix: the host's engines, plus bookworm's kernel and bookworm-backports' in VMs, for the
-# libs source in ./libs; LIBS=0.20.0,0.25.4,master (or paths of libs trees) runs it once per libs
+# The matrix: the host's engines, plus a kernel of each generation in VMs (bullseye 5.10,
+# bookworm 6.1, trixie 6.12, trixie-backports 7.x), for the libs source in ./libs; LIBS=0.20.0,0.25.4,master (or paths of libs trees) runs it once per libs
 # source (scripts/libs-matrix; 0.25.4 and master need LIBS_TARBALL_DIR=<folder with their archives>
 # once, then they are cached).
-KERNELS ?= bookworm,bookworm-backports
+KERNELS ?= bullseye,bookworm,trixie,trixie-backports
 LIBS ?=
 
 ifeq ($(strip $(LIBS)),)
