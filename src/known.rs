@@ -51,8 +51,8 @@ KnownIssue {
 /// elsewhere is a failure.
 #[derive(Debug, Clone, Copy)]
 pub struct KnownDifference {
-    /// The engine (on every column of it: live, replayed, in any kernel).
-    pub engine: EngineKind,
+    /// The engines (on every column of each: live, replayed, in any kernel).
+    pub engines: &'static [EngineKind],
     /// The event: its type and direction (`>` enter, `<` exit).
     pub event: (&'static str, &'static str),
     /// The param's key, e.g. `param.tuple`.
@@ -96,7 +96,7 @@ fn expects_bad_fd(m: &EventMatcher) -> bool {
 /// `sinspqa run --kernels bookworm --record DIR` keeps them).
 pub const KNOWN_DIFFERENCES: &[KnownDifference] = &[
     KnownDifference {
-        engine: EngineKind::Kmod,
+        engines: &[EngineKind::Kmod],
         event: ("sendto", ">"),
         key: "param.tuple",
         applies: |m| expects_value(m, "param.tuple"),
@@ -106,7 +106,7 @@ pub const KNOWN_DIFFERENCES: &[KnownDifference] = &[
               connected socket); modern eBPF's carries the socket's",
     },
     KnownDifference {
-        engine: EngineKind::Kmod,
+        engines: &[EngineKind::Kmod],
         event: ("sendmsg", ">"),
         key: "param.tuple",
         applies: |m| expects_value(m, "param.tuple"),
@@ -116,7 +116,7 @@ pub const KNOWN_DIFFERENCES: &[KnownDifference] = &[
               connected socket); modern eBPF's carries the socket's",
     },
     KnownDifference {
-        engine: EngineKind::Kmod,
+        engines: &[EngineKind::Kmod],
         event: ("recvmsg", "<"),
         key: "param.tuple",
         applies: |m| expects_value(m, "param.tuple"),
@@ -126,7 +126,7 @@ pub const KNOWN_DIFFERENCES: &[KnownDifference] = &[
               connected socket); modern eBPF's carries the socket's",
     },
     KnownDifference {
-        engine: EngineKind::Kmod,
+        engines: &[EngineKind::Kmod],
         event: ("connect", "<"),
         key: "param.tuple",
         applies: |m| expects_failure(m) && expects_null(m, "param.tuple"),
@@ -136,7 +136,7 @@ pub const KNOWN_DIFFERENCES: &[KnownDifference] = &[
               127.0.0.1:<port>; unix: \"\" -> the path); modern eBPF reports none",
     },
     KnownDifference {
-        engine: EngineKind::Kmod,
+        engines: &[EngineKind::Kmod],
         event: ("connect", ">"),
         key: "param.addr",
         applies: expects_bad_fd,
@@ -146,16 +146,7 @@ pub const KNOWN_DIFFERENCES: &[KnownDifference] = &[
               the one given",
     },
     KnownDifference {
-        engine: EngineKind::Kmod,
-        event: ("execve", "<"),
-        key: "param.flags",
-        applies: |m| m.name() == EXECVEAT_FD,
-        seen: || eq(9),
-        shown_by: &[],
-        why: EXECVEAT_OVERLAY,
-    },
-    KnownDifference {
-        engine: EngineKind::ModernBpf,
+        engines: &[EngineKind::Kmod, EngineKind::ModernBpf],
         event: ("execve", "<"),
         key: "param.flags",
         applies: |m| m.name() == EXECVEAT_FD,
@@ -186,7 +177,7 @@ pub fn allow_differences(exp: &mut Expectation, column: &Column) -> usize {
     let engine = column.engine;
     KNOWN_DIFFERENCES
         .iter()
-        .filter(|d| d.engine == engine)
+        .filter(|d| d.engines.contains(&engine))
         .map(|d| {
             let why = format!("{} (libs 0.20.0; guests 5.10, 6.1, 7.3)", d.why);
             exp.allow_where(|m| d.concerns(m), d.key, &(d.seen)(), &why)
