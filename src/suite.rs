@@ -32,9 +32,10 @@ pub enum Status {
     Skipped(String),
     /// Failed in a way recorded in [`crate::known::KNOWN_ISSUES`] (the detail says why).
     KnownFailure(String),
-    /// A live check failed while the capture lost events (kernel or consumer drops), and the
-    /// replay of its recording passed: a slow consumer, not a driver fault (the detail says
-    /// how many were lost and what the live check missed).
+    /// A check failed while the capture lost events: the live check, with kernel or consumer
+    /// drops, when the replay of its recording passed (a slow consumer, not a driver fault); or
+    /// both, when the kernel dropped events (the recording lacks them too, so no check can tell
+    /// a driver fault from the drop). The detail says how many were lost and what was missed.
     Lost(String),
 }
 
@@ -242,7 +243,7 @@ pub fn run_scenarios(
                 live.status = Status::Fail(format!("capture ended with an error: {e}"));
             }
         }
-        let replay = match (&exp, &stats) {
+        let mut replay = match (&exp, &stats) {
             (Some((exp, pid)), Ok(_)) => run_replay(s, &rcol, &scap, exp, *pid, &validator),
             _ => ScenarioResult::skipped(s, &rcol, "the live run produced no recording"),
         };
@@ -254,6 +255,16 @@ pub fn run_scenarios(
                     st.consumer_drops,
                     why.lines().find(|l| l.contains('✗')).unwrap_or("").trim()
                 ));
+            } else if st.kernel_drops > 0 && matches!(replay.status, Status::Fail(_)) {
+                // The kernel dropped events: the recording lacks them too, so neither check
+                // can tell a driver fault from the drop. Said as such, never a silent FAIL.
+                let missed = why.lines().find(|l| l.contains('✗')).unwrap_or("").trim();
+                let lost = format!(
+                    "the kernel dropped {} events during the capture (consumer {}); the recording lacks them too, so this cannot tell a driver fault from the drop; the live check missed: {missed}",
+                    st.kernel_drops, st.consumer_drops
+                );
+                replay.status = Status::Lost(lost.clone());
+                live.status = Status::Lost(lost);
             }
         }
         if let Some(rec) = &opts.record_to {
