@@ -368,7 +368,17 @@ fn file_ops_calls(f: &FileOpsFacts, w: i64) -> crate::expect::Check {
             .param("fd", eq(f.rfd))
             .param("dirfd", eq(PPM_AT_FDCWD))
             .param("name", eq(f1))
-            .flags("flags", &["O_RDONLY"])
+            .param(
+                "flags",
+                layered(
+                    "openat",
+                    "flags",
+                    &["O_RDONLY"],
+                    ["FD_UPPER_LAYER", "FD_LOWER_LAYER"],
+                    // f1 is renamed by now: its dir says where it was
+                    dir,
+                ),
+            )
             .param("mode", eq(0))
             .param("dev", eq(f.st[1].dev))
             .param("ino", eq(f.st[1].ino)),
