@@ -94,13 +94,9 @@ fn a_fresh_recording_of_every_scenario_agrees_with_sinsp_example() {
     opts.record_to = Some(dir.path().to_path_buf());
     for s in sinspqa::scenarios::all() {
         let (live, _replay) = sinspqa::suite::run_scenario(s, &sinspqa::Engine::ModernBpf, &opts);
-        assert_eq!(
-            live.status,
-            sinspqa::suite::Status::Pass,
-            "{}: {:?}",
-            s.name,
-            live.status
-        );
+        // A pass with a known driver difference (known.rs; e.g. an exec's overlay layer flag in
+        // a container) is a pass: the recording is what is cross-checked.
+        assert!(live.status.passed(), "{}: {:?}", s.name, live.status);
         assert_agrees(
             &dir.path().join(format!("{}-modern_bpf.scap", s.name)),
             None,
