@@ -52,7 +52,8 @@ fn sinspqa_run_prints_the_matrix_and_writes_reports() {
     let results = report["results"].as_array().unwrap();
     let types: std::collections::BTreeSet<&str> = results
         .iter()
-        .filter(|r| r["status"]["status"] == "pass")
+        // passed, as written or with a known driver difference (the matrix counts both)
+        .filter(|r| matches!(r["status"]["status"].as_str(), Some("pass" | "differs")))
         .flat_map(|r| {
             r["event_types"]
                 .as_array()
