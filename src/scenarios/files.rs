@@ -368,17 +368,8 @@ fn file_ops_calls(f: &FileOpsFacts, w: i64) -> crate::expect::Check {
             .param("fd", eq(f.rfd))
             .param("dirfd", eq(PPM_AT_FDCWD))
             .param("name", eq(f1))
-            .param(
-                "flags",
-                layered(
-                    "openat",
-                    "flags",
-                    &["O_RDONLY"],
-                    ["FD_UPPER_LAYER", "FD_LOWER_LAYER"],
-                    // f1 is renamed by now: its dir says where it was
-                    dir,
-                ),
-            )
+            // f1 is renamed by now: its dir says where it was
+            .param("flags", open_flags(&["O_RDONLY"], dir))
             .param("mode", eq(0))
             .param("dev", eq(f.st[1].dev))
             .param("ino", eq(f.st[1].ino)),
@@ -505,6 +496,17 @@ fn openat_flags(passed: &[&str], exit: &[&str], path: &str) -> Pred {
     }
 }
 
+/// openat's `flags` equal to the named flags, plus the file's overlay layer when `path` is on one.
+fn open_flags(names: &[&str], path: &str) -> Pred {
+    layered(
+        "openat",
+        "flags",
+        names,
+        ["FD_UPPER_LAYER", "FD_LOWER_LAYER"],
+        path,
+    )
+}
+
 /// An openat exit event of `pid` with fd `fd` and exactly the flags `exit` (and the file's
 /// overlay layer when `path` is on one).
 fn openat_exit_flags(name: &str, pid: i64, fd: i64, exit: &[&str], path: &str) -> EventMatcher {
@@ -513,16 +515,7 @@ fn openat_exit_flags(name: &str, pid: i64, fd: i64, exit: &[&str], path: &str) -
         .exit()
         .field("proc.pid", eq(pid))
         .param("fd", eq(fd))
-        .param(
-            "flags",
-            layered(
-                "openat",
-                "flags",
-                exit,
-                ["FD_UPPER_LAYER", "FD_LOWER_LAYER"],
-                path,
-            ),
-        )
+        .param("flags", open_flags(exit, path))
 }
 
 /// `dev` by value from stat(2), or marked where the file is on an overlay (the drivers report
@@ -840,16 +833,7 @@ fn sensitive_expect(f: &SensitiveFacts, w: i64) -> Expectation {
             .param("fd", eq(f.fd))
             .param("dirfd", eq(PPM_AT_FDCWD))
             .param("name", eq(p))
-            .param(
-                "flags",
-                layered(
-                    "openat",
-                    "flags",
-                    &["O_RDONLY"],
-                    ["FD_UPPER_LAYER", "FD_LOWER_LAYER"],
-                    p,
-                ),
-            )
+            .param("flags", open_flags(&["O_RDONLY"], p))
             .param("mode", eq(0))
             .param("ino", eq(f.st.ino))
             .field("fd.name", eq(p))
