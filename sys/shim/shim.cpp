@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <chrono>
@@ -19,6 +20,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 extern "C" bool pman_check_support();
@@ -41,6 +43,9 @@ struct sq_inspector {
 	uint32_t cur_extent = 0;      // event_extent of the event being extracted: no param is read past it
 	bool cur_strict = false;      // its lengths disagree: no param outside its bytes is read
 	std::string open_log;  // libs' log lines while the last sq_open_* ran (see sq_open_log)
+	// The syscalls and tracepoints asked of the kernel when a selection is set (see
+	// sq_select_events); none: `syscalls_all` decides.
+	std::unique_ptr<libsinsp::events::set<ppm_sc_code>> selection;
 	bool opened = false;
 	bool started = false;
 	uint64_t file_size = 0;
@@ -214,6 +219,17 @@ int32_t guarded(sq_error* err, int32_t code, F&& f) {
 }
 
 libsinsp::events::set<ppm_sc_code> sc_set(sq_inspector* h, int syscalls_all) {
+	if(h->selection != nullptr) {
+		// What the caller selected, plus what libsinsp's state needs (process tree, fd table,
+		// users: the fields the filter and the matchers read) and what the filter references.
+		libsinsp::events::set<ppm_sc_code> sc = libsinsp::events::sinsp_state_sc_set();
+		sc = sc.merge(*h->selection);
+		auto ast = h->inspector.get_filter_ast();
+		if(ast != nullptr) {
+			sc = sc.merge(libsinsp::filter::ast::ppm_sc_codes(ast.get()));
+		}
+		return sc;
+	}
 	if(syscalls_all) {
 		// Every syscall and tracepoint libs knows, except the high-volume page-fault and
 		// sched_switch tracepoints (off by default in Falco too): they flood the buffers
@@ -1179,6 +1195,43 @@ int32_t sq_set_fields(sq_inspector* h, const char* const* names, size_t n, sq_er
 		h->checks = std::move(checks);
 		h->values.assign(n, sq_value{});
 		h->strings.assign(n, std::string());
+		return (int32_t)SQ_OK;
+	});
+}
+
+int32_t sq_select_events(sq_inspector* h,
+                         const char* const* names,
+                         size_t n,
+                         char* unknown,
+                         size_t unknown_len,
+                         sq_error* err) {
+	return guarded(err, SQ_E_GENERIC, [&]() {
+		std::unordered_set<std::string> wanted;
+		for(size_t i = 0; i < n; i++) {
+			if(names[i] != nullptr) {
+				wanted.insert(names[i]);
+			}
+		}
+		// Event names (openat, signaldeliver, procexit, page_fault, switch, ...) and the names
+		// of the syscalls that come as the generic event (uname, keyctl on 0.20.0, ...).
+		auto sc = libsinsp::events::event_names_to_sc_set(wanted);
+		sc = sc.merge(libsinsp::events::sc_names_to_sc_set(wanted));
+		// Names no syscall or tracepoint produces (libsinsp's own meta events, or a typo)
+		// are listed back to the caller, comma separated, cut to `unknown_len`.
+		std::string none;
+		for(const auto& name : wanted) {
+			std::unordered_set<std::string> one{name};
+			if(libsinsp::events::event_names_to_sc_set(one).empty() &&
+			   libsinsp::events::sc_names_to_sc_set(one).empty()) {
+				none += none.empty() ? name : "," + name;
+			}
+		}
+		if(unknown != nullptr && unknown_len > 0) {
+			size_t k = std::min(none.size(), unknown_len - 1);
+			memcpy(unknown, none.data(), k);
+			unknown[k] = '\0';
+		}
+		h->selection.reset(new libsinsp::events::set<ppm_sc_code>(sc));
 		return (int32_t)SQ_OK;
 	});
 }
