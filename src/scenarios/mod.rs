@@ -216,3 +216,24 @@ pub fn of_area(area: Area) -> Vec<&'static Scenario> {
 pub fn by_name(name: &str) -> Option<&'static Scenario> {
     all().into_iter().find(|s| s.name == name)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The suite asks the kernel only for the event types the scenarios' shapes name: every
+    /// matcher of every scenario must pin its event type, or its capture falls back to every
+    /// syscall (and a storm elsewhere on the machine can reach its buffers again).
+    #[test]
+    fn every_scenario_names_the_event_types_it_needs() {
+        let vague: Vec<&str> = all()
+            .iter()
+            .filter(|s| s.steps.shape().needed_event_types().is_none())
+            .map(|s| s.name)
+            .collect();
+        assert!(
+            vague.is_empty(),
+            "matchers that pin no event type in: {vague:?}"
+        );
+    }
+}
