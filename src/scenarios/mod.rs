@@ -27,6 +27,7 @@ pub mod privileges;
 pub mod proc;
 pub mod process;
 pub mod sys;
+pub mod tracepoints;
 
 /// What area modules import: the matcher DSL, the child-side helpers, serde.
 #[allow(unused_imports)]
@@ -60,6 +61,9 @@ pub enum Area {
     Namespaces,
     /// Memory, IPC, time, limits, modules, mounts and the rest of the system calls.
     System,
+    /// The tracepoints off unless asked for (page faults, context switches): their capture
+    /// asks for them, and takes every process's.
+    Tracepoints,
 }
 
 impl Area {
@@ -71,6 +75,7 @@ impl Area {
         Area::Privileges,
         Area::Namespaces,
         Area::System,
+        Area::Tracepoints,
     ];
     /// The area's name (its test file is `tests/<name>.rs`).
     pub fn name(self) -> &'static str {
@@ -81,6 +86,7 @@ impl Area {
             Area::Privileges => "privileges",
             Area::Namespaces => "namespaces",
             Area::System => "system",
+            Area::Tracepoints => "tracepoints",
         }
     }
 }
@@ -202,7 +208,8 @@ pub fn all() -> Vec<&'static Scenario> {
             .chain(fd::SCENARIOS)
             .chain(net::SCENARIOS)
             .chain(sys::SCENARIOS)
-            .chain(ia32::SCENARIOS),
+            .chain(ia32::SCENARIOS)
+            .chain(tracepoints::SCENARIOS),
     );
     v
 }
