@@ -224,6 +224,10 @@ fn main() -> ExitCode {
             return guarded_replay(args.read.as_deref().expect("read"));
         }
         Cmd::Capture(args) => capture(args),
+        // The same guard for the cross-check, which replays the file in-process too.
+        Cmd::Crosscheck { file, .. } if std::env::var_os(sinspqa::guard::GUARDED_ENV).is_none() => {
+            return guarded_replay(&file);
+        }
         Cmd::Workload { name, dir } => {
             return match sinspqa::workload::run_child(&name, &dir) {
                 Ok(()) => ExitCode::SUCCESS,
@@ -386,7 +390,8 @@ fn usage(subcommand: &str, kind: ErrorKind, message: &str) -> ! {
 /// Output to a closed pipe (`sinspqa schema | head -1`) ends the process quietly with the usual
 /// status (killed by SIGPIPE), as for any Unix filter, instead of a panic in `println!`. Not for the
 /// main job and the workloads: they own children, VMs and sockets and handle EPIPE themselves.
-/// `capture -r FILE`: the replay runs in a guarded child (this binary again, same arguments) so
+/// `capture -r FILE` and `crosscheck FILE`: the replay runs in a guarded child (this binary
+/// again, same arguments) so
 /// that libsinsp dying on a hostile file is reported (status 3, the file kept among the
 /// findings) rather than killing us; a crash in our own code, or one no frame explains, is
 /// status 4.
