@@ -109,6 +109,9 @@ fn replay(exe: &str, file: &Path, findings: &Path) -> Verdict {
         .find(|l| !l.is_empty())
         .unwrap_or("")
         .to_string();
+    if let Some(v) = sanitizer_report(&err, file) {
+        return v;
+    }
     match status.code() {
         Some(0) => Verdict::Events,
         Some(1) if last.starts_with("sinspqa: ") => Verdict::TypedError,
@@ -126,6 +129,58 @@ fn replay(exe: &str, file: &Path, findings: &Path) -> Verdict {
         }
         _ => Verdict::Ours(format!("{status:?}: {err}")),
     }
+}
+
+/// Under `make test-asan` (libs and the shim built with ASan/UBSan): a sanitizer report on the
+/// child's stderr is a finding, ours or libs' by its innermost frames outside the sanitizer
+/// runtime (a frame in libs' source tree is libs'; any other, the shim's or ours, is ours).
+fn sanitizer_report(err: &str, file: &Path) -> Option<Verdict> {
+    let head = err
+        .lines()
+        .find(|l| l.contains("ERROR: AddressSanitizer: ") || l.contains(": runtime error: "))?;
+    let kind = head
+        .split("ERROR: AddressSanitizer: ")
+        .nth(1)
+        .or_else(|| head.split(": runtime error: ").nth(1))
+        .unwrap_or(head)
+        .split(" on ")
+        .next()
+        .unwrap_or("")
+        .to_string();
+    let libs_dir = sinspqa::LIBS_SOURCE_DIR;
+    let mut frames = Vec::new();
+    let mut libs = None;
+    for l in err.lines().map(str::trim_start) {
+        // "#3 0x55d0c0 in sinsp_parser::parse_group_evt(sinsp_evt*) /path/parsers.cpp:4959:5"
+        let Some(rest) = l.strip_prefix('#').and_then(|r| r.split_once(" in ")) else {
+            continue;
+        };
+        let (func, loc) = rest.1.rsplit_once(' ').unwrap_or((rest.1, ""));
+        if func.starts_with("__asan")
+            || func.starts_with("__ubsan")
+            || func.starts_with("__sanitizer")
+            || func.starts_with("__interceptor")
+            || loc.contains("compiler-rt")
+        {
+            continue;
+        }
+        if libs.is_none() {
+            libs = Some(loc.starts_with(libs_dir) || loc.contains("/userspace/lib"));
+        }
+        frames.push(func.split('(').next().unwrap_or(func).to_string());
+        if frames.len() == 3 {
+            break;
+        }
+    }
+    let line = format!(
+        "sanitizer: {kind} in {} (innermost: {})",
+        file.display(),
+        frames.join(" <- ")
+    );
+    Some(match libs {
+        Some(true) => Verdict::LibsCrash(format!("{line}: a libs bug")),
+        _ => Verdict::Ours(format!("{line}: not in libs\n{err}")),
+    })
 }
 
 #[test]
