@@ -224,6 +224,12 @@ fn mutated_captures_end_in_events_a_typed_error_or_a_reported_libs_crash() {
             Verdict::Events => events += 1,
             Verdict::TypedError => typed += 1,
             Verdict::LibsCrash(line) => {
+                if line.starts_with("sanitizer: ") {
+                    // the sanitizer ended the child before sinspqa could keep the file
+                    let keep = findings.join("sanitizer");
+                    std::fs::create_dir_all(&keep).unwrap();
+                    std::fs::copy(&f, keep.join(f.file_name().unwrap())).unwrap();
+                }
                 // Grouped by the crash's innermost frame.
                 let key = line
                     .split("(innermost: ")
