@@ -1421,11 +1421,29 @@ int32_t sq_next(sq_inspector* h, sq_event* out, sq_error* err) {
 		uint16_t etype = se0->type;
 		out->name_is_static = 1;
 		if(etype == PPME_GENERIC_E || etype == PPME_GENERIC_X) {
-			uint16_t ppm_sc = ev->get_param(0)->as<uint16_t>();
+			// A param is read only when it has a uint16's length and lies inside the event:
+			// sinsp_evt_param::as() throws on another length and formats the param's bytes into
+			// its message, past the event when its length table is corrupt (a SEGV in libs'
+			// buffer_to_multiline_hex, found by scripts/fuzz).
+			const bool strict0 = event_claimed(se0) != se0->len;
+			const uint32_t extent0 = event_extent(se0);
+			auto u16_param = [&](uint32_t i, uint16_t* v) {
+				if(ev->get_num_params() <= i) {
+					return false;
+				}
+				const sinsp_evt_param* p = ev->get_param(i);
+				if(plen(p) != sizeof(uint16_t) || !param_within(ev, p, strict0, extent0)) {
+					return false;
+				}
+				memcpy(v, pdata(p), sizeof(uint16_t));
+				return true;
+			};
+			uint16_t ppm_sc = PPM_SC_UNKNOWN;
+			u16_param(0, &ppm_sc);
 			// the nativeID param: GENERIC_E always, GENERIC_X too since 0.22 (empty when absent)
-			if(h->inspector.is_capture() && ppm_sc == PPM_SC_UNKNOWN && ev->get_num_params() > 1 &&
-			   plen(ev->get_param(1)) >= sizeof(uint16_t)) {
-				ppm_sc = scap_native_id_to_ppm_sc(ev->get_param(1)->as<uint16_t>());
+			uint16_t native = 0;
+			if(h->inspector.is_capture() && ppm_sc == PPM_SC_UNKNOWN && u16_param(1, &native)) {
+				ppm_sc = scap_native_id_to_ppm_sc(native);
 			}
 			// A corrupt event may carry any code: only the table's own entries have names.
 			out->name = ppm_sc < PPM_SC_MAX ? scap_get_ppm_sc_name((ppm_sc_code)ppm_sc) : nullptr;
