@@ -369,6 +369,11 @@ impl Sanitize {
             ("USE_UBSAN".into(), on(self.undefined)),
             ("CMAKE_C_FLAGS".into(), flags.clone()),
             ("CMAKE_CXX_FLAGS".into(), flags),
+            // Hostile files are the sanitized build's input: the savefile engine alone (the
+            // live engines' BPF skeleton and drivers are most of a cold build, unused here).
+            ("BUILD_LIBSCAP_MODERN_BPF".into(), "OFF".into()),
+            ("ENABLE_ENGINE_KMOD".into(), "OFF".into()),
+            ("ENABLE_ENGINE_BPF".into(), "OFF".into()),
         ]
     }
 
