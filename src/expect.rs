@@ -1057,7 +1057,7 @@ mod tests {
             is_main_thread: true,
             params: vec![Param {
                 name: "res",
-                ptype: sinsp_sys::PT_ERRNO,
+                ptype: crate::ffi::abi::PT_ERRNO,
                 value: ParamValue::Int(res),
             }],
             field_names: Arc::from(vec!["proc.pid".to_string(), "fd.name".to_string()]),
@@ -1165,7 +1165,7 @@ mod tests {
             .iter()
             .map(|&(name, v)| Param {
                 name,
-                ptype: sinsp_sys::PT_INT64,
+                ptype: crate::ffi::abi::PT_INT64,
                 value: ParamValue::Int(v),
             })
             .collect();
@@ -1325,7 +1325,7 @@ mod props {
                 is_main_thread: true,
                 params: vec![Param {
                     name: "res",
-                    ptype: sinsp_sys::PT_ERRNO,
+                    ptype: crate::ffi::abi::PT_ERRNO,
                     value: ParamValue::Int(res),
                 }],
                 field_names: Arc::from(vec!["proc.pid".to_string()]),
