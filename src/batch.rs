@@ -190,14 +190,7 @@ impl Batch {
         let fields = ev.fields;
         // One reservation for all of the event's bytes, then plain copies: most pieces are a
         // few bytes, for which a reserve check and a memcpy call each cost more than the copy.
-        let total = ev.bytes.len()
-            + fields
-                .iter()
-                .map(|f| match f {
-                    FieldRef::Str(b) | FieldRef::Ascii(b) | FieldRef::Json(b) => b.len(),
-                    _ => 0,
-                })
-                .sum::<usize>();
+        let total = ev.bytes.len() + fields.text_len();
         self.bytes.reserve(total);
         self.values.reserve(fields.len());
         let raw_start = self.bytes.len() as u32;
