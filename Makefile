@@ -9,7 +9,7 @@
 
 CARGO ?= cargo
 
-.PHONY: all container-test setup build test test-libs run lint engines coverage mutate seeded-bugs
+.PHONY: all container-test setup build test test-libs run lint engines coverage mutate seeded-bugs fuzz test-asan
 
 all:
 	scripts/container all
@@ -76,3 +76,15 @@ mutate: setup
 # the host suites must fail on every one.
 seeded-bugs: setup
 	scripts/seeded-bugs
+
+# libFuzzer on the savefile path (fuzz/savefile_fuzzer.cpp) with libs, sinsp-example and the shim
+# under ASan + UBSan, seeded with every fixture and libs' reference captures; crashes are kept and
+# summarised by their top frames in target/fuzz/report.txt. CI runs 90 s of it.
+FUZZ_SECONDS ?= 600
+fuzz: setup
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz
+
+# The tests that replay hostile input (mutation, capture_core's replays) against the same
+# ASan + UBSan build: any sanitizer report fails them, or is a libs finding by its frames.
+test-asan: setup
+	MUTATIONS=$(or $(MUTATIONS_ASAN),200) scripts/test-asan

@@ -84,6 +84,7 @@ pub struct CaptureBuilder {
     dump_to: Option<PathBuf>,
     compress_dump: bool,
     all_syscalls: bool,
+    only_events: Option<Vec<String>>,
     import_users: bool,
 }
 
@@ -98,6 +99,7 @@ impl Default for CaptureBuilder {
             dump_to: None,
             compress_dump: false,
             all_syscalls: true,
+            only_events: None,
             import_users: true,
         }
     }
@@ -144,9 +146,25 @@ impl CaptureBuilder {
         self.compress_dump = on;
         self
     }
-    /// Activate every syscall and tracepoint but the page-fault and sched_switch floods
-    /// (default), or only those libsinsp needs for its state plus the ones the filter names
-    /// (`false`, much lighter on a busy machine).
+    /// Ask the kernel (live engines) only for the syscalls and tracepoints that produce these
+    /// events (evt.type names; the generic event's calls by their syscall name), plus what
+    /// libsinsp's state needs and what the filter names, as Falco does with its rules. A storm
+    /// of other syscalls elsewhere on the machine then never reaches the ring buffers. Names of
+    /// tracepoints off by default (`page_fault`, `switch`) turn them on. Names nothing in the
+    /// kernel produces (libsinsp's meta events) need no selection and are ignored. Savefiles
+    /// ignore the selection.
+    pub fn only_events<I, S>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.only_events = Some(names.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Whether a live engine asks the kernel for every syscall and tracepoint libs knows
+    /// (default; page faults and sched_switch excepted) or only what libsinsp's state and the
+    /// filter need. [`CaptureBuilder::only_events`] takes precedence.
     pub fn all_syscalls(mut self, on: bool) -> Self {
         self.all_syscalls = on;
         self
@@ -471,6 +489,14 @@ pub(crate) fn open_inspector(b: &CaptureBuilder, shim_fields: &[String]) -> Resu
     }
     insp.set_fields(shim_fields)
         .map_err(|e| field_error(shim_fields, e))?;
+    if let (Some(names), false) = (&b.only_events, matches!(b.engine, Engine::Savefile(_))) {
+        let unknown = insp
+            .select_events(names)
+            .map_err(|e| Error::Libs(e.message))?;
+        if !unknown.is_empty() {
+            tracing::debug!(?unknown, "event names no syscall or tracepoint produces");
+        }
+    }
     let opts = OpenOptions {
         buffer_size: b.buffer_size,
         all_syscalls: b.all_syscalls,

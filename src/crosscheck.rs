@@ -215,6 +215,18 @@ pub fn reference_events(file: &Path, filter: Option<&str>, fields: &[&str]) -> R
         cmd.args(["-f", f]);
     }
     let out = cmd.output()?;
+    if let Some(sig) = std::os::unix::process::ExitStatusExt::signal(&out.status) {
+        return Err(Error::Libs(format!(
+            "sinsp-example (libs' own example, built from the same libs) crashed ({}) on {}: a libs bug; {}",
+            crate::guard::signal_name(sig),
+            file.display(),
+            String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .last()
+                .unwrap_or("")
+                .trim()
+        )));
+    }
     if !out.status.success() {
         return Err(Error::Libs(format!(
             "sinsp-example failed on {} ({}): {}",
@@ -233,8 +245,11 @@ pub fn reference_events(file: &Path, filter: Option<&str>, fields: &[&str]) -> R
         .collect()
 }
 
-/// Replays `file` in-process and returns our JSON events for `fields`.
+/// Replays `file` in-process and returns our JSON events for `fields`. In a guarded child
+/// (`sinspqa crosscheck`), each event handed out is recorded, so that a libsinsp crash on the
+/// file is reported with the last event before it.
 pub fn our_events(file: &Path, filter: Option<&str>, fields: &[&str]) -> Result<Vec<Value>> {
+    let progress = crate::guard::Progress::child();
     let mut b = Capture::builder()
         .engine(Engine::Savefile(file.to_path_buf()))
         .fields(fields.iter().copied());
@@ -245,6 +260,11 @@ pub fn our_events(file: &Path, filter: Option<&str>, fields: &[&str]) -> Result<
     let evs: Vec<Value> = cap
         .events()
         .iter()
+        .inspect(|e| {
+            if let Some(p) = &progress {
+                p.handed_out(e.num);
+            }
+        })
         .map(|e| serde_json::to_value(&e).unwrap_or_default())
         .collect();
     cap.finish()?;
@@ -258,8 +278,9 @@ pub fn crosscheck(
     fields: Option<&[&str]>,
 ) -> Result<CrossReport> {
     let fields = fields.unwrap_or(CROSSCHECK_FIELDS);
-    let reference = reference_events(file, filter, fields)?;
+    // Ours first: where libsinsp crashes on the file, the guard reports it as such.
     let ours = our_events(file, filter, fields)?;
+    let reference = reference_events(file, filter, fields)?;
     Ok(compare(&ours, &reference))
 }
 

@@ -898,6 +898,26 @@ impl Expectation {
             .collect()
     }
 
+    /// The event types a capture must deliver for this expectation to be decided: those of every
+    /// check, absence checks included (an event type the kernel is not asked for would make an
+    /// absence check hold vacuously). None when a positive matcher pins no event type (then
+    /// any event may be the one it wants). An absence matcher that pins no type (`proc.pid` is
+    /// never 1) is judged on every event the capture delivers for the process, whichever
+    /// types were selected, and adds none.
+    pub fn needed_event_types(&self) -> Option<BTreeSet<String>> {
+        let mut out = BTreeSet::new();
+        for c in &self.checks {
+            for m in &c.matchers {
+                let tys = m.event_types();
+                if tys.is_empty() && c.mode != Mode::NoneOf {
+                    return None;
+                }
+                out.extend(tys);
+            }
+        }
+        Some(out)
+    }
+
     /// Every key the matchers read (so the capture extracts those fields).
     pub fn keys(&self) -> BTreeSet<String> {
         self.checks
@@ -1073,6 +1093,28 @@ mod tests {
             ev(4, "openat", Direction::Exit, 7, "/etc/shadow", 4),
             ev(5, "close", Direction::Exit, 42, "/tmp/a", 0),
         ]
+    }
+
+    #[test]
+    fn the_needed_event_types_include_absence_checks_and_need_a_pinned_type() {
+        let exp = Expectation::new(vec![
+            sequence([syscall("open a", "openat", 7).exit()]),
+            none_of([syscall("no unlink", "unlinkat", 7)]),
+        ]);
+        assert_eq!(
+            exp.needed_event_types(),
+            Some(["openat".to_string(), "unlinkat".to_string()].into())
+        );
+        let vague = Expectation::new(vec![all_of([event("anything").pid(7)])]);
+        assert_eq!(vague.needed_event_types(), None);
+        let untyped_absence = Expectation::new(vec![
+            sequence([syscall("open a", "openat", 7).exit()]),
+            none_of([event("pid 1 never").pid(1)]),
+        ]);
+        assert_eq!(
+            untyped_absence.needed_event_types(),
+            Some(["openat".to_string()].into())
+        );
     }
 
     #[test]

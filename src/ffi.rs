@@ -460,6 +460,40 @@ impl Inspector {
         })
     }
 
+    /// Asks the kernel only for the syscalls and tracepoints producing `names` (evt.type names),
+    /// plus libsinsp's state set and the filter's. Returns the names nothing in the kernel
+    /// produces (libsinsp's meta events, or names this libs does not know).
+    pub fn select_events(&mut self, names: &[String]) -> Result<Vec<String>, ShimError> {
+        let owned = names
+            .iter()
+            .map(|f| cstr(f))
+            .collect::<Result<Vec<_>, _>>()?;
+        let ptrs: Vec<*const std::os::raw::c_char> = owned.iter().map(|c| c.as_ptr()).collect();
+        let mut unknown = vec![0u8; 4096];
+        // SAFETY: `ptrs` holds `len` valid C strings kept alive by `owned` for the call; the
+        // shim writes at most `unknown.len()` bytes, NUL included, into `unknown`.
+        let rc = unsafe {
+            sys::sq_select_events(
+                self.h.as_ptr(),
+                ptrs.as_ptr(),
+                ptrs.len(),
+                unknown.as_mut_ptr().cast(),
+                unknown.len(),
+                &mut *self.err,
+            )
+        };
+        self.check(rc)?;
+        let end = unknown
+            .iter()
+            .position(|&b| b == 0)
+            .unwrap_or(unknown.len());
+        Ok(String::from_utf8_lossy(&unknown[..end])
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect())
+    }
+
     /// Whether sinsp imports the user and group tables.
     pub fn set_import_users(&mut self, on: bool) {
         // SAFETY: valid handle.

@@ -154,6 +154,19 @@ pub const KNOWN_DIFFERENCES: &[KnownDifference] = &[
         shown_by: &[],
         why: EXECVEAT_OVERLAY,
     },
+    KnownDifference {
+        engines: &[EngineKind::ModernBpf],
+        event: ("page_fault", ">"),
+        key: "param.ip",
+        applies: |m| expects_value(m, "param.ip"),
+        seen: || eq(0),
+        shown_by: &[],
+        why: "a libs bug (0.20.0 to master 48dfd53cd): modern eBPF's page_fault programs store \
+              the 8 bytes *at* regs->ip (bpf_probe_read_kernel(&ip, sizeof(ip), (void *)regs->ip) \
+              in page_fault_user.bpf.c and page_fault_kernel.bpf.c), not regs->ip: a user fault's \
+              ip reads as 0 (the kernel read of a user address fails), a kernel fault's as its \
+              instruction bytes (0xca010f001f0faaf3: rep stosb; nop; clac)",
+    },
 ];
 
 const EXECVEAT_FD: &str = "execveat of /bin/true through its fd: the exec";

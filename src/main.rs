@@ -154,6 +154,11 @@ enum Cmd {
         /// workload runs, and a slow consumer then loses events).
         #[arg(long)]
         capture_per_scenario: bool,
+        /// Ask the kernel for every syscall and tracepoint (page faults and sched_switch
+        /// excepted) rather than only those the scenarios match (default; libsinsp's state set
+        /// is always added), e.g. to see what a busy machine costs the capture.
+        #[arg(long)]
+        all_syscalls: bool,
         /// Seconds a VM may run before it is killed.
         #[arg(long, default_value_t = 1800)]
         vm_timeout: u64,
@@ -219,6 +224,10 @@ fn main() -> ExitCode {
             return guarded_replay(args.read.as_deref().expect("read"));
         }
         Cmd::Capture(args) => capture(args),
+        // The same guard for the cross-check, which replays the file in-process too.
+        Cmd::Crosscheck { file, .. } if std::env::var_os(sinspqa::guard::GUARDED_ENV).is_none() => {
+            return guarded_replay(&file);
+        }
         Cmd::Workload { name, dir } => {
             return match sinspqa::workload::run_child(&name, &dir) {
                 Ok(()) => ExitCode::SUCCESS,
@@ -275,6 +284,7 @@ fn main() -> ExitCode {
             kernels,
             smoke,
             capture_per_scenario,
+            all_syscalls,
             vm_timeout,
             shard,
         } => {
@@ -297,6 +307,7 @@ fn main() -> ExitCode {
                 engines,
                 kernels,
                 capture_per_scenario,
+                all_syscalls,
                 vm_timeout,
                 shard,
             };
@@ -379,7 +390,8 @@ fn usage(subcommand: &str, kind: ErrorKind, message: &str) -> ! {
 /// Output to a closed pipe (`sinspqa schema | head -1`) ends the process quietly with the usual
 /// status (killed by SIGPIPE), as for any Unix filter, instead of a panic in `println!`. Not for the
 /// main job and the workloads: they own children, VMs and sockets and handle EPIPE themselves.
-/// `capture -r FILE`: the replay runs in a guarded child (this binary again, same arguments) so
+/// `capture -r FILE` and `crosscheck FILE`: the replay runs in a guarded child (this binary
+/// again, same arguments) so
 /// that libsinsp dying on a hostile file is reported (status 3, the file kept among the
 /// findings) rather than killing us; a crash in our own code, or one no frame explains, is
 /// status 4.
@@ -535,9 +547,11 @@ fn capture(args: CaptureArgs) -> Result<(), Error> {
     }
     let stats = cap.stop()?;
     eprintln!(
-        "sinspqa: {n} events printed; seen {}, consumer drops {}, kernel drops {}{}",
+        "sinspqa: {n} events printed; seen {}, filtered out {}, consumer drops {}, kernel events {}, kernel drops {}{}",
         stats.events_seen,
+        stats.events_filtered,
         stats.consumer_drops,
+        stats.kernel_events,
         stats.kernel_drops,
         if stats.corrupt_events > 0 {
             format!(
@@ -566,6 +580,7 @@ struct RunArgs {
     engines: Vec<String>,
     kernels: Vec<String>,
     capture_per_scenario: bool,
+    all_syscalls: bool,
     vm_timeout: u64,
     shard: Option<Shard>,
 }
@@ -580,6 +595,9 @@ fn run(a: RunArgs) -> Result<bool, Error> {
     opts.timeout = Duration::from_secs_f64(a.timeout);
     opts.keep_failures = Some(a.out.join("failures"));
     opts.record_to = a.record.clone();
+    if a.all_syscalls {
+        opts.syscalls = sinspqa::suite::Syscalls::All;
+    }
     let probe = a
         .bpf_probe
         .or_else(|| std::env::var_os("SINSPQA_BPF_PROBE").map(PathBuf::from))
@@ -614,6 +632,7 @@ fn run(a: RunArgs) -> Result<bool, Error> {
             &format!("no scenario matches {:?}", a.only.unwrap_or_default()),
         );
     }
+    let run_start = Instant::now();
     let mut report = RunReport {
         kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease")
             .unwrap_or_default()
@@ -687,10 +706,18 @@ fn run(a: RunArgs) -> Result<bool, Error> {
                 engine.name(),
                 start.elapsed().as_secs_f64()
             );
+            report.timings.push(sinspqa::report::Timing {
+                unit: format!(
+                    "{} on this machine (captures, live and replayed)",
+                    engine.name()
+                ),
+                seconds: start.elapsed().as_secs_f64(),
+            });
         }
     }
     for k in kernels {
         eprintln!("vm {k}: preparing the kernel and drivers, then booting");
+        let start = Instant::now();
         sinspqa::vm::add_kernel_to_report(
             &mut report,
             k,
@@ -703,7 +730,12 @@ fn run(a: RunArgs) -> Result<bool, Error> {
                 record: a.record.clone(),
             },
         );
+        report.timings.push(sinspqa::report::Timing {
+            unit: format!("guest {k} (drivers, boot, every engine)"),
+            seconds: start.elapsed().as_secs_f64(),
+        });
     }
+    report.seconds = run_start.elapsed().as_secs_f64();
     report.coverage = Some(sinspqa::coverage::compute(&scenarios));
     finish_report(&report, &a.out)
 }
@@ -715,7 +747,7 @@ fn finish_report(report: &sinspqa::report::RunReport, out: &Path) -> Result<bool
     if let Some(c) = &report.coverage {
         println!("{}", c.summary());
     }
-    println!("\ncells (driver & guest / engine / scenarios, time):");
+    println!("\ncells (driver & guest / engine / scenarios, time in the scenarios' checks):");
     let mut total = 0.0;
     for c in report.cells() {
         total += c.seconds;
@@ -742,7 +774,12 @@ fn finish_report(report: &sinspqa::report::RunReport, out: &Path) -> Result<bool
             c.seconds
         );
     }
-    println!("  total {total:.0} s");
+    println!("  total {total:.0} s in the scenarios' checks");
+    println!("wall clock:");
+    for t in &report.timings {
+        println!("  {:<60} {:>7.1} s", t.unit, t.seconds);
+    }
+    println!("  total {:.0} s", report.seconds);
     report.write(out)?;
     println!(
         "reports: {}/report.md, {}/junit.xml, {}/report.json",

@@ -24,10 +24,27 @@ pub struct RunReport {
     pub guests: Vec<GuestKernel>,
     /// The results.
     pub results: Vec<ScenarioResult>,
+    /// Wall-clock time of each unit of the run (an engine's captures on this machine; a guest
+    /// kernel: its drivers, boot and every engine in it), in the order they ran.
+    #[serde(default)]
+    pub timings: Vec<Timing>,
+    /// Wall-clock seconds of the whole run (merged shards: the longest shard's, as they run
+    /// side by side).
+    #[serde(default)]
+    pub seconds: f64,
     /// What the scenarios of the run assert of this libs' event table (not read back: a merge
     /// computes it again).
     #[serde(skip_deserializing)]
     pub coverage: Option<crate::coverage::Coverage>,
+}
+
+/// The wall-clock time of one unit of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Timing {
+    /// What ran: `modern_bpf on this machine`, `guest 6.1.0-57-amd64`.
+    pub unit: String,
+    /// Seconds, from its start (drivers, boot, capture open) to its last result.
+    pub seconds: f64,
 }
 
 /// A guest kernel of the run: as asked for (a suite alias such as `bookworm`, or an ABI) and the
@@ -123,6 +140,21 @@ impl RunReport {
         for r in &self.results {
             if let Status::Lost(why) = &r.status {
                 let _ = writeln!(out, "lost {} on {}: {why}", r.scenario, r.column);
+            }
+        }
+        // Every live run that lost events, whatever its outcome: a pass with drops passed on
+        // what it needed; a failure with drops is judged above.
+        for r in &self.results {
+            if let Some(d) = r.drops.filter(|d| d.any()) {
+                let _ = writeln!(
+                    out,
+                    "drops {} on {}: kernel {}, consumer {} ({})",
+                    r.scenario,
+                    r.column,
+                    d.kernel,
+                    d.consumer,
+                    r.status.short()
+                );
             }
         }
         // A pass that needed a known driver difference: each difference once per column.
@@ -235,7 +267,10 @@ impl RunReport {
             out,
             "{p} passed, {f} failed, {s} skipped, {x} known failures\n"
         );
-        let _ = writeln!(out, "| cell | driver & guest | engine | scenarios | time |");
+        let _ = writeln!(
+            out,
+            "| cell | driver & guest | engine | scenarios | time in its checks |"
+        );
         let _ = writeln!(out, "|---|---|---|---|---|");
         for c in self.cells() {
             let _ = writeln!(
@@ -247,6 +282,13 @@ impl RunReport {
                 c.scenarios.md(),
                 c.seconds
             );
+        }
+        if !self.timings.is_empty() {
+            let _ = writeln!(out, "\n| wall clock | time |\n|---|---|");
+            for t in &self.timings {
+                let _ = writeln!(out, "| {} | {:.0} s |", t.unit, t.seconds);
+            }
+            let _ = writeln!(out, "| **total** | {:.0} s |", self.seconds);
         }
         let (rows, cols) = self.layout();
         let _ = write!(out, "\n| scenario |");
@@ -491,6 +533,8 @@ pub fn merge(parts: Vec<RunReport>) -> Result<RunReport, String> {
                 out.guests.push(g);
             }
         }
+        out.timings.extend(p.timings);
+        out.seconds = out.seconds.max(p.seconds);
         for r in p.results {
             if out
                 .results
@@ -522,6 +566,7 @@ mod tests {
             events_validated: 1,
             event_types: Default::default(),
             stats: None,
+            drops: None,
             seconds: 1.5,
         }
     }

@@ -80,8 +80,12 @@ pub struct ScenarioResult {
     pub events_validated: u64,
     /// Distinct event types the scenario asserted.
     pub event_types: BTreeSet<String>,
-    /// Capture counters (live runs).
+    /// Capture counters (live runs): the whole capture's, shared by the scenarios it ran.
     pub stats: Option<CaptureStats>,
+    /// Events lost while this scenario ran live (its share of the capture's counters; None on
+    /// replays).
+    #[serde(default)]
+    pub drops: Option<Drops>,
     /// Wall-clock seconds.
     pub seconds: f64,
 }
@@ -96,6 +100,7 @@ impl ScenarioResult {
             events_validated: 0,
             event_types: BTreeSet::new(),
             stats: None,
+            drops: None,
             seconds: 0.0,
         }
     }
@@ -105,6 +110,40 @@ impl ScenarioResult {
         r.status = Status::Skipped(why.to_string());
         r
     }
+}
+
+/// Events lost while one scenario ran live: the capture's counters from its start to its end.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Drops {
+    /// Dropped by the driver (full ring buffers, faults).
+    pub kernel: u64,
+    /// Dropped by the capture because the consumer was slow.
+    pub consumer: u64,
+}
+
+impl Drops {
+    fn between(before: &CaptureStats, after: &CaptureStats) -> Self {
+        Drops {
+            kernel: after.kernel_drops.saturating_sub(before.kernel_drops),
+            consumer: after.consumer_drops.saturating_sub(before.consumer_drops),
+        }
+    }
+    /// Whether anything was lost.
+    pub fn any(&self) -> bool {
+        self.kernel > 0 || self.consumer > 0
+    }
+}
+
+/// Which syscalls a live capture asks the kernel for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Syscalls {
+    /// Only those producing the events the scenarios match (absence checks included), plus
+    /// libsinsp's state set: a storm of other syscalls elsewhere on the machine never reaches
+    /// the ring buffers (as Falco selects its rules' syscalls).
+    #[default]
+    Scenarios,
+    /// Every syscall and tracepoint libs knows (page faults and sched_switch excepted).
+    All,
 }
 
 /// How scenarios run.
@@ -118,6 +157,8 @@ pub struct RunOptions {
     pub keep_failures: Option<PathBuf>,
     /// Where to keep every recording, as `<scenario>-<engine>.scap` (None: nowhere).
     pub record_to: Option<PathBuf>,
+    /// Which syscalls the live capture asks the kernel for (default: the scenarios').
+    pub syscalls: Syscalls,
 }
 
 impl RunOptions {
@@ -128,6 +169,7 @@ impl RunOptions {
             timeout: Duration::from_secs(20),
             keep_failures: None,
             record_to: None,
+            syscalls: Syscalls::default(),
         }
     }
 }
@@ -205,13 +247,20 @@ pub fn run_scenarios(
     let validator = Validator::new();
 
     // The harness's own descendants: every workload and its children.
-    let cap = Capture::builder()
+    let mut builder = Capture::builder()
         .engine(engine.clone())
         .filter(format!("proc.apid={}", std::process::id()))
         .fields(SCENARIO_FIELDS.iter().copied())
         .dump_to(&scap)
-        .compress_dump(true)
-        .open();
+        .compress_dump(true);
+    let selection = match opts.syscalls {
+        Syscalls::Scenarios => selection(scenarios),
+        Syscalls::All => None,
+    };
+    if let Some(names) = &selection {
+        builder = builder.only_events(names.iter().cloned());
+    }
+    let cap = builder.open();
     let cap = match cap {
         Ok(c) => c,
         Err(e) => return failed_all(format!("cannot open the capture: {}", e.report())),
@@ -219,7 +268,10 @@ pub fn run_scenarios(
     let mut lives = Vec::new();
     for (i, s) in scenarios.iter().enumerate() {
         let work = dir.path().join(format!("work-{i}"));
-        lives.push(run_live(s, engine, opts, &work, &cap));
+        let before = cap.stats();
+        let (mut live, exp) = run_live(s, engine, opts, &work, &cap, selection.as_ref());
+        live.drops = Some(Drops::between(&before, &cap.stats()));
+        lives.push((live, exp));
     }
     let stats = cap.stop();
     let mut out = Vec::new();
@@ -307,12 +359,23 @@ impl Tree {
     }
 }
 
+/// The event types the scenarios' expectations need (from their shapes), or None when one of
+/// them needs any event (then the capture asks for every syscall).
+fn selection(scenarios: &[&Scenario]) -> Option<BTreeSet<String>> {
+    let mut out = BTreeSet::new();
+    for s in scenarios {
+        out.extend(s.steps.shape().needed_event_types()?);
+    }
+    Some(out)
+}
+
 fn run_live(
     s: &Scenario,
     engine: &Engine,
     opts: &RunOptions,
     work: &Path,
     cap: &Capture,
+    selected: Option<&BTreeSet<String>>,
 ) -> (ScenarioResult, Option<(Expectation, u32)>) {
     let start = Instant::now();
     let col = Column::live(engine.kind().expect("the suite runs on live engines"));
@@ -343,6 +406,24 @@ fn run_live(
     crate::known::allow_differences(&mut exp, &col);
     if let Err(e) = check_keys(&exp) {
         return fail(r, e);
+    }
+    // The capture asked the kernel for the event types of the expectation's shape; the facts
+    // must not have made it need others (an absence check on an unselected type would hold
+    // vacuously).
+    if let Some(sel) = selected {
+        let missing: Vec<String> = match exp.needed_event_types() {
+            Some(need) => need.difference(sel).cloned().collect(),
+            None => vec!["(a matcher that pins no event type)".into()],
+        };
+        if !missing.is_empty() {
+            return fail(
+                r,
+                format!(
+                    "harness defect: the expectation needs event types its shape did not name, so the capture did not ask the kernel for them: {}",
+                    missing.join(", ")
+                ),
+            );
+        }
     }
     r.event_types = exp.asserted_event_types();
     // Every event is validated against the schema on the replay of the recording, which holds

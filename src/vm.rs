@@ -511,6 +511,7 @@ pub fn add_kernel_to_report(
                 events_validated: 0,
                 event_types: Default::default(),
                 stats: None,
+                drops: None,
                 seconds: 0.0,
             });
         }

@@ -10,6 +10,16 @@
 //! same machine, and every cargo profile, reuse one libs build. A file lock serialises concurrent
 //! cargo invocations on the same key. Progress of a cold build is printed by cmake/make and is
 //! visible with `cargo build -vv` (the project's scripts do that).
+//!
+//! Sanitizers: `SINSPQA_SANITIZE` (a comma list of `address`, `undefined`, `fuzzer`; unset or
+//! empty for the normal build) builds libs, sinsp-example and the shim with clang and
+//! `-fsanitize=...` (`address` and `undefined` through libs' own `USE_ASAN`/`USE_UBSAN` CMake
+//! options, as libs' CI does; `fuzzer` adds libFuzzer's coverage instrumentation,
+//! `-fsanitize=fuzzer-no-link`) plus `-fno-omit-frame-pointer`. The option is part of the cache
+//! key, so a sanitized build lives beside the normal one and never replaces it; the normal build's
+//! key is what it was without the option. The Rust code is not instrumented (stable Rust): whatever
+//! links the result must link clang's sanitizer runtimes (`clang++ -fsanitize=...`), as
+//! `make test-asan` and `scripts/fuzz` do.
 
 use std::env;
 use std::fmt::Write as _;
@@ -45,7 +55,12 @@ fn main() {
     let workspace = manifest.parent().unwrap().to_path_buf();
     let out_dir = PathBuf::from(env::var("OUT_DIR").unwrap());
 
-    for var in ["FALCOSECURITY_LIBS_DIR", "SINSPQA_CACHE", "HOME"] {
+    for var in [
+        "FALCOSECURITY_LIBS_DIR",
+        "SINSPQA_CACHE",
+        "HOME",
+        "SINSPQA_SANITIZE",
+    ] {
         println!("cargo:rerun-if-env-changed={var}");
     }
     println!("cargo:rerun-if-changed=shim/shim.h");
@@ -53,12 +68,16 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
 
     let libs = libs_source(&workspace);
+    let sanitize = sanitize_option();
     let (src, identity, libs_version) = (&libs.dir, &libs.identity, &libs.version);
     let ccache = which("ccache");
     let mut defines: Vec<(String, String)> = CMAKE_DEFINES
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
+    if let Some(san) = &sanitize {
+        defines.extend(san.cmake_defines());
+    }
     if let Some(cc) = &ccache {
         defines.push(("CMAKE_C_COMPILER_LAUNCHER".into(), cc.display().to_string()));
         defines.push((
@@ -72,6 +91,12 @@ fn main() {
     h.update(identity);
     for (k, v) in CMAKE_DEFINES {
         h.update(format!("{k}={v};"));
+    }
+    if let Some(san) = &sanitize {
+        // only when set: the normal build's key stays what it was before this option existed
+        for (k, v) in san.cmake_defines() {
+            h.update(format!("{k}={v};"));
+        }
     }
     let key: String = h.finalize()[..8].iter().fold(String::new(), |mut s, b| {
         let _ = write!(s, "{b:02x}");
@@ -213,6 +238,12 @@ fn main() {
         )
         .opt_level(2)
         .warnings(false);
+    if let Some(san) = &sanitize {
+        cc.compiler("clang++");
+        for f in san.compile_flags() {
+            cc.flag(&f);
+        }
+    }
     for i in &includes {
         cc.include(i);
     }
@@ -223,6 +254,22 @@ fn main() {
         };
     }
     cc.compile("sinspqa_shim");
+    if sanitize.is_some() {
+        // What scripts/fuzz needs to build a C++ target against this shim and libs build.
+        let mut info = String::new();
+        for i in &includes {
+            let _ = writeln!(info, "include={}", i.display());
+        }
+        for d in &defines_cxx {
+            let _ = writeln!(info, "define={d}");
+        }
+        let _ = writeln!(
+            info,
+            "sinsp_example={}",
+            build.join("libsinsp/examples/sinsp-example").display()
+        );
+        fs::write(out_dir.join("sanitized-build.txt"), info).expect("write sanitized-build.txt");
+    }
 
     println!("cargo:rustc-link-search=native={}", out_dir.display());
     println!("cargo:rustc-link-lib=static=sinspqa_libs");
@@ -270,6 +317,72 @@ fn main() {
     );
     println!("cargo:root={}", cache.display());
     drop(lock); // closing the file releases the lock
+}
+
+/// The sanitizers `SINSPQA_SANITIZE` asks for (see the crate doc).
+struct Sanitize {
+    address: bool,
+    undefined: bool,
+    fuzzer: bool,
+}
+
+/// Phase 0: read `SINSPQA_SANITIZE`; `None` for the normal build (unset or empty).
+fn sanitize_option() -> Option<Sanitize> {
+    let v = env::var("SINSPQA_SANITIZE").unwrap_or_default();
+    let mut san = Sanitize {
+        address: false,
+        undefined: false,
+        fuzzer: false,
+    };
+    for item in v.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        match item {
+            "address" => san.address = true,
+            "undefined" => san.undefined = true,
+            "fuzzer" => san.fuzzer = true,
+            other => panic!(
+                "SINSPQA_SANITIZE={v}: unknown sanitizer {other:?} (address, undefined, fuzzer)"
+            ),
+        }
+    }
+    (san.address || san.undefined || san.fuzzer).then_some(san)
+}
+
+impl Sanitize {
+    /// Flags beyond libs' `USE_ASAN`/`USE_UBSAN` for every C/C++ file (libs' and the shim's).
+    fn extra_flags(&self) -> Vec<String> {
+        let mut f = vec!["-fno-omit-frame-pointer".to_string()];
+        if self.fuzzer {
+            f.push("-fsanitize=fuzzer-no-link".into());
+        }
+        f
+    }
+
+    /// The CMake options of a sanitized libs build: clang (its runtimes are the ones libFuzzer
+    /// and a clang++-linked Rust binary carry), libs' sanitizer options, the extra flags.
+    fn cmake_defines(&self) -> Vec<(String, String)> {
+        let on = |b: bool| if b { "ON" } else { "OFF" }.to_string();
+        let flags = self.extra_flags().join(" ");
+        vec![
+            ("CMAKE_C_COMPILER".into(), "clang".into()),
+            ("CMAKE_CXX_COMPILER".into(), "clang++".into()),
+            ("USE_ASAN".into(), on(self.address)),
+            ("USE_UBSAN".into(), on(self.undefined)),
+            ("CMAKE_C_FLAGS".into(), flags.clone()),
+            ("CMAKE_CXX_FLAGS".into(), flags),
+        ]
+    }
+
+    /// The shim's flags: the same sanitizers as libs.
+    fn compile_flags(&self) -> Vec<String> {
+        let mut f = self.extra_flags();
+        if self.address {
+            f.push("-fsanitize=address".into());
+        }
+        if self.undefined {
+            f.push("-fsanitize=undefined".into());
+        }
+        f
+    }
 }
 
 /// Takes an exclusive flock(2) on `f`, waiting for other holders (released when `f` closes).

@@ -109,6 +109,9 @@ fn replay(exe: &str, file: &Path, findings: &Path) -> Verdict {
         .find(|l| !l.is_empty())
         .unwrap_or("")
         .to_string();
+    if let Some(v) = sanitizer_report(&err, file) {
+        return v;
+    }
     match status.code() {
         Some(0) => Verdict::Events,
         Some(1) if last.starts_with("sinspqa: ") => Verdict::TypedError,
@@ -126,6 +129,62 @@ fn replay(exe: &str, file: &Path, findings: &Path) -> Verdict {
         }
         _ => Verdict::Ours(format!("{status:?}: {err}")),
     }
+}
+
+/// Under `make test-asan` (libs and the shim built with ASan/UBSan): a sanitizer report on the
+/// child's stderr is a finding. It is libs' when our code (the shim, the Rust crate) reached it
+/// through libsinsp's API (`sinsp::next`, `sinsp::open*`), or when no frame of ours is on the
+/// stack; it is ours when our code called anything else there (a param accessor, say) or crashed
+/// itself.
+fn sanitizer_report(err: &str, file: &Path) -> Option<Verdict> {
+    let head = err
+        .lines()
+        .find(|l| l.contains("ERROR: AddressSanitizer: ") || l.contains(": runtime error: "))?;
+    let kind = head
+        .split("ERROR: AddressSanitizer: ")
+        .nth(1)
+        .or_else(|| head.split(": runtime error: ").nth(1))
+        .unwrap_or(head)
+        .split(" on ")
+        .next()
+        .unwrap_or("")
+        .to_string();
+    let ours_src = concat!(env!("CARGO_MANIFEST_DIR"), "/src/");
+    let mut frames: Vec<String> = Vec::new();
+    let mut libs = true;
+    for l in err.lines().map(str::trim_start) {
+        // "#3 0x55d0c0 in sinsp_parser::reset(sinsp_evt*) /path/parsers.cpp:599:68"
+        let Some((_, rest)) = l.strip_prefix('#').and_then(|r| r.split_once(" in ")) else {
+            continue;
+        };
+        let (func, loc) = rest.rsplit_once(' ').unwrap_or((rest, ""));
+        if ["__asan", "__ubsan", "__sanitizer", "__interceptor"]
+            .iter()
+            .any(|p| func.starts_with(p))
+            || loc.contains("compiler-rt")
+        {
+            continue;
+        }
+        let func = func.split('(').next().unwrap_or(func).to_string();
+        if loc.contains("/sys/shim/") || loc.starts_with(ours_src) {
+            libs = frames
+                .last()
+                .is_some_and(|f| f.starts_with("sinsp::next") || f.starts_with("sinsp::open"));
+            break;
+        }
+        frames.push(func);
+    }
+    frames.truncate(3);
+    let line = format!(
+        "sanitizer: {kind} in {} (innermost: {})",
+        file.display(),
+        frames.join(" <- ")
+    );
+    Some(if libs {
+        Verdict::LibsCrash(format!("{line}: a libs bug"))
+    } else {
+        Verdict::Ours(format!("{line}: reached from our code\n{err}"))
+    })
 }
 
 #[test]
@@ -165,6 +224,12 @@ fn mutated_captures_end_in_events_a_typed_error_or_a_reported_libs_crash() {
             Verdict::Events => events += 1,
             Verdict::TypedError => typed += 1,
             Verdict::LibsCrash(line) => {
+                if line.starts_with("sanitizer: ") {
+                    // the sanitizer ended the child before sinspqa could keep the file
+                    let keep = findings.join("sanitizer");
+                    std::fs::create_dir_all(&keep).unwrap();
+                    std::fs::copy(&f, keep.join(f.file_name().unwrap())).unwrap();
+                }
                 // Grouped by the crash's innermost frame.
                 let key = line
                     .split("(innermost: ")

@@ -27,6 +27,7 @@ pub mod privileges;
 pub mod proc;
 pub mod process;
 pub mod sys;
+pub mod tracepoints;
 
 /// What area modules import: the matcher DSL, the child-side helpers, serde.
 #[allow(unused_imports)]
@@ -60,6 +61,9 @@ pub enum Area {
     Namespaces,
     /// Memory, IPC, time, limits, modules, mounts and the rest of the system calls.
     System,
+    /// The tracepoints off unless asked for (page faults, context switches): their capture
+    /// asks for them, and takes every process's.
+    Tracepoints,
 }
 
 impl Area {
@@ -71,6 +75,7 @@ impl Area {
         Area::Privileges,
         Area::Namespaces,
         Area::System,
+        Area::Tracepoints,
     ];
     /// The area's name (its test file is `tests/<name>.rs`).
     pub fn name(self) -> &'static str {
@@ -81,6 +86,7 @@ impl Area {
             Area::Privileges => "privileges",
             Area::Namespaces => "namespaces",
             Area::System => "system",
+            Area::Tracepoints => "tracepoints",
         }
     }
 }
@@ -202,7 +208,8 @@ pub fn all() -> Vec<&'static Scenario> {
             .chain(fd::SCENARIOS)
             .chain(net::SCENARIOS)
             .chain(sys::SCENARIOS)
-            .chain(ia32::SCENARIOS),
+            .chain(ia32::SCENARIOS)
+            .chain(tracepoints::SCENARIOS),
     );
     v
 }
@@ -215,4 +222,25 @@ pub fn of_area(area: Area) -> Vec<&'static Scenario> {
 /// The scenario of that name.
 pub fn by_name(name: &str) -> Option<&'static Scenario> {
     all().into_iter().find(|s| s.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The suite asks the kernel only for the event types the scenarios' shapes name: every
+    /// matcher of every scenario must pin its event type, or its capture falls back to every
+    /// syscall (and a storm elsewhere on the machine can reach its buffers again).
+    #[test]
+    fn every_scenario_names_the_event_types_it_needs() {
+        let vague: Vec<&str> = all()
+            .iter()
+            .filter(|s| s.steps.shape().needed_event_types().is_none())
+            .map(|s| s.name)
+            .collect();
+        assert!(
+            vague.is_empty(),
+            "matchers that pin no event type in: {vague:?}"
+        );
+    }
 }

@@ -13,6 +13,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <chrono>
@@ -20,6 +21,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 extern "C" bool pman_check_support();
@@ -42,6 +44,9 @@ struct sq_inspector {
 	uint32_t cur_extent = 0;      // event_extent of the event being extracted: no param is read past it
 	bool cur_strict = false;      // its lengths disagree: no param outside its bytes is read
 	std::string open_log;  // libs' log lines while the last sq_open_* ran (see sq_open_log)
+	// The syscalls and tracepoints asked of the kernel when a selection is set (see
+	// sq_select_events); none: `syscalls_all` decides.
+	std::unique_ptr<libsinsp::events::set<ppm_sc_code>> selection;
 	bool opened = false;
 	bool started = false;
 	uint64_t file_size = 0;
@@ -233,6 +238,17 @@ int32_t guarded(sq_error* err, int32_t code, F&& f) {
 }
 
 libsinsp::events::set<ppm_sc_code> sc_set(sq_inspector* h, int syscalls_all) {
+	if(h->selection != nullptr) {
+		// What the caller selected, plus what libsinsp's state needs (process tree, fd table,
+		// users: the fields the filter and the matchers read) and what the filter references.
+		libsinsp::events::set<ppm_sc_code> sc = libsinsp::events::sinsp_state_sc_set();
+		sc = sc.merge(*h->selection);
+		auto ast = h->inspector.get_filter_ast();
+		if(ast != nullptr) {
+			sc = sc.merge(libsinsp::filter::ast::ppm_sc_codes(ast.get()));
+		}
+		return sc;
+	}
 	if(syscalls_all) {
 		// Every syscall and tracepoint libs knows, except the high-volume page-fault and
 		// sched_switch tracepoints (off by default in Falco too): they flood the buffers
@@ -1209,6 +1225,43 @@ int32_t sq_set_fields(sq_inspector* h, const char* const* names, size_t n, sq_er
 	return rc;
 }
 
+int32_t sq_select_events(sq_inspector* h,
+                         const char* const* names,
+                         size_t n,
+                         char* unknown,
+                         size_t unknown_len,
+                         sq_error* err) {
+	return guarded(err, SQ_E_GENERIC, [&]() {
+		std::unordered_set<std::string> wanted;
+		for(size_t i = 0; i < n; i++) {
+			if(names[i] != nullptr) {
+				wanted.insert(names[i]);
+			}
+		}
+		// Event names (openat, signaldeliver, procexit, page_fault, switch, ...) and the names
+		// of the syscalls that come as the generic event (uname, keyctl on 0.20.0, ...).
+		auto sc = libsinsp::events::event_names_to_sc_set(wanted);
+		sc = sc.merge(libsinsp::events::sc_names_to_sc_set(wanted));
+		// Names no syscall or tracepoint produces (libsinsp's own meta events, or a typo)
+		// are listed back to the caller, comma separated, cut to `unknown_len`.
+		std::string none;
+		for(const auto& name : wanted) {
+			std::unordered_set<std::string> one{name};
+			if(libsinsp::events::event_names_to_sc_set(one).empty() &&
+			   libsinsp::events::sc_names_to_sc_set(one).empty()) {
+				none += none.empty() ? name : "," + name;
+			}
+		}
+		if(unknown != nullptr && unknown_len > 0) {
+			size_t k = std::min(none.size(), unknown_len - 1);
+			memcpy(unknown, none.data(), k);
+			unknown[k] = '\0';
+		}
+		h->selection.reset(new libsinsp::events::set<ppm_sc_code>(sc));
+		return (int32_t)SQ_OK;
+	});
+}
+
 void sq_set_import_users(sq_inspector* h, int on) {
 	try {
 		h->inspector.set_import_users(on != 0);
@@ -1394,11 +1447,29 @@ int32_t sq_next(sq_inspector* h, sq_event* out, sq_error* err) {
 		uint16_t etype = se0->type;
 		out->name_is_static = 1;
 		if(etype == PPME_GENERIC_E || etype == PPME_GENERIC_X) {
-			uint16_t ppm_sc = ev->get_param(0)->as<uint16_t>();
+			// A param is read only when it has a uint16's length and lies inside the event:
+			// sinsp_evt_param::as() throws on another length and formats the param's bytes into
+			// its message, past the event when its length table is corrupt (a SEGV in libs'
+			// buffer_to_multiline_hex, found by scripts/fuzz).
+			const bool strict0 = event_claimed(se0) != se0->len;
+			const uint32_t extent0 = event_extent(se0);
+			auto u16_param = [&](uint32_t i, uint16_t* v) {
+				if(ev->get_num_params() <= i) {
+					return false;
+				}
+				const sinsp_evt_param* p = ev->get_param(i);
+				if(plen(p) != sizeof(uint16_t) || !param_within(ev, p, strict0, extent0)) {
+					return false;
+				}
+				memcpy(v, pdata(p), sizeof(uint16_t));
+				return true;
+			};
+			uint16_t ppm_sc = PPM_SC_UNKNOWN;
+			u16_param(0, &ppm_sc);
 			// the nativeID param: GENERIC_E always, GENERIC_X too since 0.22 (empty when absent)
-			if(h->inspector.is_capture() && ppm_sc == PPM_SC_UNKNOWN && ev->get_num_params() > 1 &&
-			   plen(ev->get_param(1)) >= sizeof(uint16_t)) {
-				ppm_sc = scap_native_id_to_ppm_sc(ev->get_param(1)->as<uint16_t>());
+			uint16_t native = 0;
+			if(h->inspector.is_capture() && ppm_sc == PPM_SC_UNKNOWN && u16_param(1, &native)) {
+				ppm_sc = scap_native_id_to_ppm_sc(native);
 			}
 			// A corrupt event may carry any code: only the table's own entries have names.
 			out->name = ppm_sc < PPM_SC_MAX ? scap_get_ppm_sc_name((ppm_sc_code)ppm_sc) : nullptr;

@@ -99,6 +99,13 @@ void sq_free(sq_inspector* h);
 int32_t sq_set_filter(sq_inspector* h, const char* filter, sq_error* err);
 int32_t sq_set_fields(sq_inspector* h, const char* const* names, size_t n, sq_error* err);
 void sq_set_import_users(sq_inspector* h, int on);
+/* Ask the kernel only for the syscalls and tracepoints that produce the events named in
+ * `names` (evt.type names: "openat", "signaldeliver", "page_fault"; the generic event's calls by
+ * their syscall name, "uname"), plus what libsinsp's state needs and what the filter references,
+ * instead of what `syscalls_all` says at open. The names that no syscall or tracepoint produces
+ * are written to `unknown` (comma separated, NUL-terminated, cut to `unknown_len`). */
+int32_t sq_select_events(sq_inspector* h, const char* const* names, size_t n, char* unknown, size_t unknown_len,
+                         sq_error* err);
 
 /* Engines. `buffer_bytes` = 0 picks libs' default. `syscalls_all` = 1 activates every syscall and tracepoint libs knows
  * but page faults and sched_switch;
