@@ -14,9 +14,9 @@
 use std::sync::Arc;
 
 use compact_str::CompactString;
-use sinsp_sys as sys;
 
 use crate::event::{decode_raw_params, Direction, Event, FieldNames, FieldValue};
+use crate::ffi::{FieldRef, RawEvent};
 
 /// Where an event's field value comes from: the shim's extraction, or the event's header (fields
 /// the header already carries are not extracted and copied a second time on the capture thread).
@@ -75,10 +75,30 @@ struct Rec {
     values_end: u32,
 }
 
-/// A field value: numbers inline in `bits`, strings as `len` bytes of `bytes` from `bits`.
+/// The kind of a [`RawValue`].
+#[derive(Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+enum Kind {
+    Null,
+    I64,
+    U64,
+    F64,
+    Bool,
+    /// A string, UTF-8 not checked.
+    Str,
+    /// A string the shim has checked is ASCII.
+    Ascii,
+    /// JSON text.
+    Json,
+    /// A `&'static str`: its address in `bits`, its length in `len`.
+    Static,
+}
+
+/// A field value: numbers inline in `bits`, strings as `len` bytes of `bytes` from `bits`
+/// (a static string as its address and length).
 #[derive(Clone, Copy)]
 struct RawValue {
-    kind: u32,
+    kind: Kind,
     len: u32,
     bits: u64,
 }
@@ -165,64 +185,53 @@ impl Batch {
         self.recs.is_empty()
     }
 
-    /// Copies the shim's current event in. `name` is the event type name with static storage.
-    pub(crate) fn push(&mut self, raw: &sys::sq_event, name: &'static str) {
-        // SAFETY: the shim guarantees `fields` points to `nfields` entries and `raw` to
-        // `raw_len` bytes, valid until the next call on the inspector; everything is copied here.
-        let values = unsafe { slice_or_empty(raw.fields, raw.nfields as usize) };
+    /// Copies the inspector's current event in: its header, its encoding and its field values.
+    pub(crate) fn push(&mut self, ev: &RawEvent<'_>) {
+        let fields = ev.fields;
         // One reservation for all of the event's bytes, then plain copies: most pieces are a
         // few bytes, for which a reserve check and a memcpy call each cost more than the copy.
-        let total = raw.raw_len as usize
-            + values
-                .iter()
-                .filter(|v| is_text(v.kind))
-                .map(|v| v.len as usize)
-                .sum::<usize>();
+        let total = ev.bytes.len() + fields.text_len();
         self.bytes.reserve(total);
-        self.values.reserve(values.len());
+        self.values.reserve(fields.len());
         let raw_start = self.bytes.len() as u32;
-        // SAFETY: `raw` points to `raw_len` bytes (or is NULL with 0); room reserved above.
-        unsafe { append_reserved(&mut self.bytes, raw.raw, raw.raw_len as usize) };
-        for v in values {
-            let (bits, len) = match v.kind {
-                sys::SQ_V_I64 | sys::SQ_V_BOOL => (v.i as u64, 0),
-                sys::SQ_V_U64 => (v.u, 0),
-                sys::SQ_V_F64 => (v.d.to_bits(), 0),
+        append_reserved(&mut self.bytes, ev.bytes);
+        for f in fields.iter() {
+            let (kind, bits, len) = match f {
+                FieldRef::Null => (Kind::Null, 0, 0),
+                FieldRef::I64(i) => (Kind::I64, i as u64, 0),
+                FieldRef::U64(u) => (Kind::U64, u, 0),
+                FieldRef::F64(d) => (Kind::F64, d.to_bits(), 0),
+                FieldRef::Bool(b) => (Kind::Bool, b as u64, 0),
                 // static storage: the address crosses, not the bytes
-                sys::SQ_V_STR_STATIC => (v.s as u64, v.len),
-                sys::SQ_V_STR | sys::SQ_V_STR_ASCII | sys::SQ_V_JSON => {
-                    let start = self.bytes.len() as u64;
-                    // SAFETY: for string kinds `s` points to `len` bytes owned by the
-                    // inspector (or is NULL with len 0); `bytes` has room (reserved above).
-                    unsafe { append_reserved(&mut self.bytes, v.s as *const u8, v.len as usize) };
-                    (start, v.len)
-                }
-                _ => (0, 0),
+                FieldRef::Static(s) => (Kind::Static, s.as_ptr() as u64, s.len() as u32),
+                FieldRef::Str(b) => (Kind::Str, self.append_text(b), b.len() as u32),
+                FieldRef::Ascii(b) => (Kind::Ascii, self.append_text(b), b.len() as u32),
+                FieldRef::Json(b) => (Kind::Json, self.append_text(b), b.len() as u32),
             };
-            self.values.push(RawValue {
-                kind: v.kind,
-                len,
-                bits,
-            });
+            self.values.push(RawValue { kind, len, bits });
         }
         self.recs.push(Rec {
-            num: raw.num,
-            ts: raw.ts,
-            tid: raw.tid,
-            cpu: raw.cpu,
-            code: raw.type_,
-            dir: if raw.dir == 0 {
-                Direction::Enter
-            } else {
-                Direction::Exit
-            },
-            is_main_thread: raw.is_main_thread != 0,
-            category: raw.category,
-            name,
+            num: ev.num,
+            ts: ev.ts,
+            tid: ev.tid,
+            cpu: ev.cpu,
+            code: ev.code,
+            dir: ev.direction,
+            is_main_thread: ev.is_main_thread,
+            category: ev.category,
+            name: ev.name,
             raw_start,
-            raw_len: raw.raw_len,
+            raw_len: ev.bytes.len() as u32,
             values_end: self.values.len() as u32,
         });
+    }
+
+    /// Appends a value's bytes; returns where they start.
+    #[inline(always)]
+    fn append_text(&mut self, b: &[u8]) -> u64 {
+        let start = self.bytes.len() as u64;
+        append_reserved(&mut self.bytes, b);
+        start
     }
 
     /// The next event not yet handed out, decoded into an owned [`Event`].
@@ -291,35 +300,36 @@ fn write_field_value(slot: &mut std::mem::MaybeUninit<FieldValue>, v: &RawValue,
     // the value's bytes in the batch, for the kinds that put them there
     let b = || &bytes[v.bits as usize..v.bits as usize + v.len as usize];
     match v.kind {
-        sys::SQ_V_I64 => slot.write(FieldValue::I64(v.bits as i64)),
-        sys::SQ_V_U64 => slot.write(FieldValue::U64(v.bits)),
-        sys::SQ_V_F64 => slot.write(FieldValue::F64(f64::from_bits(v.bits))),
-        sys::SQ_V_BOOL => slot.write(FieldValue::Bool(v.bits != 0)),
-        sys::SQ_V_STR | sys::SQ_V_STR_ASCII => {
+        Kind::I64 => slot.write(FieldValue::I64(v.bits as i64)),
+        Kind::U64 => slot.write(FieldValue::U64(v.bits)),
+        Kind::F64 => slot.write(FieldValue::F64(f64::from_bits(v.bits))),
+        Kind::Bool => slot.write(FieldValue::Bool(v.bits != 0)),
+        Kind::Str | Kind::Ascii => {
             let b = b();
             // Nearly every value is ASCII: the shim flags some it has checked, the others are
             // checked here, inline. Each branch writes its own value into the slot: a value
             // merged from both branches would go through a stack temporary whose copy stalls.
-            if v.kind == sys::SQ_V_STR_ASCII || b.is_ascii() {
-                // SAFETY: ASCII is valid UTF-8.
+            if v.kind == Kind::Ascii || b.is_ascii() {
+                // SAFETY: ASCII is valid UTF-8 (the shim checked `Ascii` values, the others
+                // were checked just now).
                 let s = unsafe { std::str::from_utf8_unchecked(b) };
                 slot.write(FieldValue::Str(CompactString::from(s)))
             } else {
                 slot.write(FieldValue::Str(text_not_ascii(b)))
             }
         }
-        sys::SQ_V_STR_STATIC => {
-            // SAFETY: for this kind the shim gives the address and length of an ASCII string
-            // with static storage (string literals in the shim).
+        Kind::Static => {
+            // SAFETY: `push` writes this kind only from a `&'static str`, its address in `bits`
+            // and its length in `len`: the same, valid, string again.
             let s: &'static str = unsafe {
                 std::str::from_utf8_unchecked(std::slice::from_raw_parts(
-                    v.bits as *const u8,
+                    v.bits as usize as *const u8,
                     v.len as usize,
                 ))
             };
             slot.write(FieldValue::Str(static_text(s)))
         }
-        sys::SQ_V_JSON => {
+        Kind::Json => {
             let t = text(b());
             slot.write(
                 serde_json::from_str(t.as_str())
@@ -327,7 +337,7 @@ fn write_field_value(slot: &mut std::mem::MaybeUninit<FieldValue>, v: &RawValue,
                     .unwrap_or(FieldValue::Str(t)),
             )
         }
-        _ => slot.write(FieldValue::Null),
+        Kind::Null => slot.write(FieldValue::Null),
     };
 }
 
@@ -415,26 +425,24 @@ fn store_fence() {
     };
 }
 
-/// Whether a value of this kind carries bytes.
-fn is_text(kind: u32) -> bool {
-    matches!(kind, sys::SQ_V_STR | sys::SQ_V_STR_ASCII | sys::SQ_V_JSON)
-}
-
-/// Appends `n` bytes at `src` to `out`, which has room for them. Up to 16 bytes (most params
-/// and field values) are copied with two overlapping 8-byte moves or byte moves, inline.
-///
-/// # Safety
-/// `src` must be NULL with `n` 0, or point to `n` readable bytes; `out` must have spare
-/// capacity for `n` bytes.
+/// Appends `src` to `out`, which has room for it (else it grows first). Up to 16 bytes (most
+/// params and field values) are copied with two overlapping 8-byte moves or byte moves, inline.
 #[inline(always)]
-unsafe fn append_reserved(out: &mut Vec<u8>, src: *const u8, n: usize) {
+fn append_reserved(out: &mut Vec<u8>, src: &[u8]) {
+    let n = src.len();
     if n == 0 {
         return;
     }
+    if out.capacity() - out.len() < n {
+        // never taken when the caller reserved (every caller does); keeps the copy sound anyway
+        out.reserve(n);
+    }
     let len = out.len();
-    debug_assert!(out.capacity() - len >= n);
-    // SAFETY: guaranteed by the caller; the ranges are in bounds and do not overlap.
+    // SAFETY: `out` has room for `n` more bytes (checked above) and `src` is `n` bytes; the
+    // ranges do not overlap (`src` is not inside `out`'s spare capacity, which no slice
+    // borrows).
     unsafe {
+        let src = src.as_ptr();
         let dst = out.as_mut_ptr().add(len);
         if (8..=16).contains(&n) {
             let a = std::ptr::read_unaligned(src as *const u64);
@@ -452,60 +460,44 @@ unsafe fn append_reserved(out: &mut Vec<u8>, src: *const u8, n: usize) {
     }
 }
 
-/// # Safety
-/// `p` must be NULL (then `n` is ignored) or point to `n` valid `T`s.
-unsafe fn slice_or_empty<'a, T>(p: *const T, n: usize) -> &'a [T] {
-    if p.is_null() || n == 0 {
-        &[]
-    } else {
-        // SAFETY: guaranteed by the caller.
-        unsafe { std::slice::from_raw_parts(p, n) }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::event::{event_table, ParamValue};
-
-    fn value(kind: u32) -> sys::sq_value {
-        sys::sq_value {
-            kind,
-            ..Default::default()
-        }
-    }
-
-    fn str_value(kind: u32, s: &[u8]) -> sys::sq_value {
-        sys::sq_value {
-            kind,
-            len: s.len() as u32,
-            s: s.as_ptr() as *const _,
-            ..Default::default()
-        }
-    }
+    use crate::ffi::{Fields, TestFields};
 
     /// Pushes an event of type `read` exit (res, data) with the given field values.
-    fn push_read_x(b: &mut Batch, num: u64, res: i64, data: &[u8], values: &[sys::sq_value]) {
+    fn push_read_x(b: &mut Batch, num: u64, res: i64, data: &[u8], values: &[FieldRef<'_>]) {
         let code = event_table()
             .iter()
             .position(|e| e.name == "read" && e.direction == Direction::Exit)
             .unwrap();
         let enc =
             crate::event::encode_event(code as u16, 1000 + num, 42, &[&res.to_le_bytes(), data]);
-        let raw = sys::sq_event {
+        let values = TestFields::new(values);
+        b.push(&raw_event(num, code as u16, &enc, values.fields()));
+    }
+
+    /// An event as the inspector hands it out: type `code`, exit, thread 42, `enc` its encoding.
+    pub(super) fn raw_event<'a>(
+        num: u64,
+        code: u16,
+        enc: &'a [u8],
+        fields: Fields<'a>,
+    ) -> RawEvent<'a> {
+        RawEvent {
             num,
             ts: 1000 + num,
             tid: 42,
-            type_: code as u16,
-            dir: 1,
+            code,
+            direction: Direction::Exit,
+            is_main_thread: false,
             category: 7,
-            raw: enc.as_ptr(),
-            raw_len: enc.len() as u32,
-            nfields: values.len() as u32,
-            fields: values.as_ptr(),
-            ..Default::default()
-        };
-        b.push(&raw, "read");
+            cpu: 0,
+            name: "read",
+            bytes: enc,
+            fields,
+        }
     }
 
     #[test]
@@ -516,30 +508,20 @@ mod tests {
                 .to_vec(),
         );
         let mut b = Batch::with_capacity(names.clone(), 4);
-        let mut vals = [
-            value(sys::SQ_V_I64),
-            value(sys::SQ_V_U64),
-            value(sys::SQ_V_F64),
-            value(sys::SQ_V_BOOL),
-            str_value(
-                sys::SQ_V_STR,
-                b"fd=3(<f>/etc/passwd) size=4096, longer than inline",
-            ),
-            str_value(sys::SQ_V_JSON, b"[1,2]"),
-            value(sys::SQ_V_NULL),
-            str_value(sys::SQ_V_STR_STATIC, b"SUCCESS"),
-            str_value(sys::SQ_V_STR_ASCII, b"/dev/null"),
+        let vals = [
+            FieldRef::I64(-5),
+            FieldRef::U64(u64::MAX),
+            FieldRef::F64(1.5),
+            FieldRef::Bool(true),
+            FieldRef::Str(b"fd=3(<f>/etc/passwd) size=4096, longer than inline"),
+            FieldRef::Json(b"[1,2]"),
+            FieldRef::Null,
+            FieldRef::Static("SUCCESS"),
+            FieldRef::Ascii(b"/dev/null"),
         ];
-        vals[0].i = -5;
-        vals[1].u = u64::MAX;
-        vals[2].d = 1.5;
-        vals[3].i = 1;
         push_read_x(&mut b, 1, 4, b"root", &vals);
         let bad = [0xffu8, b'x'];
-        let vals2 = [
-            str_value(sys::SQ_V_STR, &bad),
-            str_value(sys::SQ_V_STR, "café".as_bytes()),
-        ];
+        let vals2 = [FieldRef::Str(&bad), FieldRef::Str("café".as_bytes())];
         push_read_x(&mut b, 2, -2, b"", &vals2);
         assert_eq!(b.len(), 2);
 
@@ -599,17 +581,15 @@ mod tests {
     fn a_streamed_copy_hands_out_the_same_events_and_the_batch_refills() {
         let names: FieldNames = Arc::from(["a", "b"].map(String::from).to_vec());
         let mut b = Batch::with_capacity(names, 8);
-        let mut n = value(sys::SQ_V_I64);
         // strings of many lengths, so that copies end at every offset of a 16-byte block
         let texts: Vec<String> = (0..40).map(|i| "x".repeat(i)).collect();
         for (i, t) in texts.iter().enumerate() {
-            n.i = i as i64;
             push_read_x(
                 &mut b,
                 i as u64,
                 i as i64,
                 t.as_bytes(),
-                &[n, str_value(sys::SQ_V_STR, t.as_bytes())],
+                &[FieldRef::I64(i as i64), FieldRef::Str(t.as_bytes())],
             );
         }
         let mut copy = b.streamed_copy();
@@ -626,7 +606,7 @@ mod tests {
         assert!(copy.take().is_none());
         // the copy owns its buffers: the original is refilled while the copy is kept
         b.reset();
-        push_read_x(&mut b, 99, 0, b"", &[n]);
+        push_read_x(&mut b, 99, 0, b"", &[FieldRef::I64(39)]);
         assert_eq!(b.take().unwrap().num, 99);
         assert_eq!(copy.len(), texts.len());
 
@@ -661,9 +641,7 @@ mod tests {
         );
         assert_eq!(shim_fields(&names), ["a"]);
         let mut b = Batch::with_capacity(names, 2);
-        let mut v = value(sys::SQ_V_I64);
-        v.i = 7;
-        push_read_x(&mut b, 5, 1, b"x", &[v]);
+        push_read_x(&mut b, 5, 1, b"x", &[FieldRef::I64(7)]);
         let e = b.take().unwrap();
         let got: Vec<_> = e.fields().map(|(k, v)| (k, v.clone())).collect();
         assert_eq!(
@@ -685,6 +663,7 @@ mod props {
     //! Property tests: any events through a batch and back, on both hand-over paths.
     use super::*;
     use crate::event::{encode_event, event_table, ParamValue};
+    use crate::ffi::TestFields;
     use proptest::prelude::*;
 
     fn read_x() -> u16 {
@@ -718,29 +697,8 @@ mod props {
                 })
                 .collect();
             for (i, ((_, _, text, n), enc)) in evs.iter().zip(&encs).enumerate() {
-                let vals = [
-                    sys::sq_value { kind: sys::SQ_V_I64, i: *n, ..Default::default() },
-                    sys::sq_value {
-                        kind: sys::SQ_V_STR,
-                        len: text.len() as u32,
-                        s: text.as_ptr() as *const _,
-                        ..Default::default()
-                    },
-                ];
-                let raw = sys::sq_event {
-                    num: i as u64,
-                    ts: 1000 + i as u64,
-                    tid: 42,
-                    type_: code,
-                    dir: 1,
-                    category: 7,
-                    raw: enc.as_ptr(),
-                    raw_len: enc.len() as u32,
-                    nfields: vals.len() as u32,
-                    fields: vals.as_ptr(),
-                    ..Default::default()
-                };
-                b.push(&raw, "read");
+                let vals = TestFields::new(&[FieldRef::I64(*n), FieldRef::Str(text.as_bytes())]);
+                b.push(&super::tests::raw_event(i as u64, code, enc, vals.fields()));
             }
             let mut copy = b.streamed_copy();
             prop_assert_eq!(copy.len(), evs.len());

@@ -12,10 +12,10 @@
 use std::time::{Duration, Instant};
 
 use crate::batch::{shim_fields, Batch};
-use crate::capture::{cpu_time, LiveSlot, NameCache};
-use crate::engine::{Engine, OpenOptions};
+use crate::capture::{cpu_time, open_inspector, Capture, LiveSlot};
+use crate::engine::Engine;
 use crate::error::{Error, Result};
-use crate::ffi::{Inspector, Next};
+use crate::ffi::{Inspector, Next, RawEvent};
 
 /// What a reference loop did.
 #[derive(Debug, Clone, Copy, Default)]
@@ -37,28 +37,14 @@ impl LoopResult {
     }
 }
 
+/// Opens `engine` with the open sequence and the defaults of a capture (see
+/// [`crate::CaptureBuilder`]), the shim extracting exactly `fields`.
 fn open(engine: &Engine, filter: Option<&str>, fields: &[String]) -> Result<Inspector> {
-    let mut insp = Inspector::new().map_err(|e| Error::Libs(e.message))?;
+    let mut b = Capture::builder().engine(engine.clone());
     if let Some(f) = filter {
-        insp.set_filter(f).map_err(|e| Error::InvalidFilter {
-            filter: f.into(),
-            message: e.message,
-        })?;
+        b = b.filter(f);
     }
-    insp.set_fields(fields)
-        .map_err(|e| Error::Libs(e.message))?;
-    engine.open(
-        &mut insp,
-        &OpenOptions {
-            buffer_size: 0,
-            all_syscalls: true,
-        },
-    )?;
-    insp.start().map_err(|e| Error::Capture {
-        engine: engine.name(),
-        message: e.message,
-    })?;
-    Ok(insp)
+    open_inspector(&b, fields)
 }
 
 /// Opens `engine` like a capture (the live slot held), times `count` on it, then closes it and
@@ -79,8 +65,8 @@ fn measure(
     Ok(LoopResult {
         events,
         elapsed,
-        kernel_events: st.n_evts,
-        kernel_drops: st.n_drops,
+        kernel_events: st.events,
+        kernel_drops: st.drops,
     })
 }
 
@@ -131,14 +117,14 @@ fn each_event(
     t: Instant,
     max_events: u64,
     max: Duration,
-    mut f: impl FnMut(&sinsp_sys::sq_event),
+    mut f: impl FnMut(&RawEvent<'_>),
 ) -> Result<u64> {
     let mut n = 0u64;
     let mut i = 0u64;
     loop {
         match insp.next() {
-            Ok(Next::Event(raw)) => {
-                f(raw);
+            Ok(Next::Event(ev)) => {
+                f(&ev);
                 n += 1;
                 if n == max_events {
                     break;
@@ -188,7 +174,6 @@ pub fn owned_loop(
     let shim = capture_thread_fields(fields);
     measure(engine, filter, &shim, |insp, t| {
         let mut batch = Batch::with_capacity(names.clone(), 1024);
-        let mut cache = NameCache::new();
         let drain = |batch: &mut Batch| {
             while let Some(ev) = batch.take() {
                 std::hint::black_box(ev);
@@ -196,7 +181,7 @@ pub fn owned_loop(
             batch.reset();
         };
         let n = each_event(insp, t, max_events, max, |raw| {
-            batch.push(raw, cache.name(raw));
+            batch.push(raw);
             if batch.len() >= 1024 {
                 drain(&mut batch);
             }
@@ -220,7 +205,6 @@ impl Recorded {
         let names: crate::event::FieldNames = fields.iter().map(|f| f.to_string()).collect();
         let mut batches = vec![Batch::with_capacity(names.clone(), 1024)];
         let r = measure(engine, None, &capture_thread_fields(fields), |insp, t| {
-            let mut cache = NameCache::new();
             each_event(insp, t, max_events, Duration::ZERO, |raw| {
                 let last = batches.last_mut().expect("one batch at least");
                 if last.len() >= 1024 {
@@ -228,7 +212,7 @@ impl Recorded {
                     batches.push(b);
                 }
                 let last = batches.last_mut().expect("one batch at least");
-                last.push(raw, cache.name(raw));
+                last.push(raw);
             })
         })?;
         Ok(Recorded {

@@ -20,9 +20,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::batch::Batch;
 use crate::engine::{Engine, OpenOptions};
-use crate::error::{Error, Result};
+use crate::error::{Error, EventDefect, Result};
 use crate::event::{Event, FieldNames};
-use crate::ffi::{static_str, Inspector, Next, ShimError};
+use crate::ffi::{Inspector, Next, ShimError, ShimErrorKind};
 
 /// The fields extracted when none are requested.
 pub const DEFAULT_FIELDS: &[&str] = &[
@@ -67,7 +67,8 @@ pub struct CaptureStats {
     pub capture_cpu_ns: u64,
     /// Events whose header's length disagreed with their params (a corrupt file, or a driver
     /// bug): each was delivered with its raw bytes cut to what its params account for (never
-    /// read past the event), and counted here. Final at the end of the capture.
+    /// read past the event), and counted here; [`Capture::event_errors`] names them. Final at
+    /// the end of the capture.
     #[serde(default)]
     pub corrupt_events: u64,
 }
@@ -217,6 +218,8 @@ struct Shared {
     filtered: AtomicU64,
     capture_cpu_ns: AtomicU64,
     corrupt_events: AtomicU64,
+    /// The first [`MAX_EVENT_ERRORS`] corrupt events: number and defect.
+    event_errors: Mutex<Vec<(u64, EventDefect)>>,
     driver: Mutex<(u64, u64, u64)>,
     outcome: Mutex<Option<Error>>,
 }
@@ -385,6 +388,21 @@ impl Capture {
         }
     }
 
+    /// Errors of single events the capture went on past, as libsinsp does: each names the
+    /// event's number and what was wrong ([`Error::CorruptEvent`]); the event itself was
+    /// delivered cut to what its params account for. The first [`MAX_EVENT_ERRORS`] of them, in
+    /// order ([`CaptureStats::corrupt_events`] counts them all); complete once the events have
+    /// ended.
+    pub fn event_errors(&self) -> Vec<Error> {
+        self.shared
+            .event_errors
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|&(num, defect)| Error::CorruptEvent { num, defect })
+            .collect()
+    }
+
     /// Whether the capture thread has ended (end of file or error).
     pub fn is_finished(&self) -> bool {
         self.thread.as_ref().is_none_or(|t| t.is_finished())
@@ -457,7 +475,10 @@ impl Drop for LiveSlot {
     }
 }
 
-fn open_inspector(b: &CaptureBuilder) -> Result<Inspector> {
+/// Opens and starts an inspector as the capture `b` does, the shim extracting `shim_fields` (a
+/// capture asks for [`crate::batch::shim_fields`] of its fields): the one open sequence, shared
+/// by captures and the benchmarks' reference loops (which pass a default builder).
+pub(crate) fn open_inspector(b: &CaptureBuilder, shim_fields: &[String]) -> Result<Inspector> {
     let mut insp = Inspector::new().map_err(|e| Error::Libs(e.message))?;
     insp.set_import_users(b.import_users);
     if let Some(f) = &b.filter {
@@ -466,19 +487,8 @@ fn open_inspector(b: &CaptureBuilder) -> Result<Inspector> {
             message: e.message,
         })?;
     }
-    insp.set_fields(&crate::batch::shim_fields(&b.fields))
-        .map_err(|e| {
-            let field = b
-                .fields
-                .iter()
-                .find(|f| e.message.contains(f.as_str()))
-                .cloned()
-                .unwrap_or_default();
-            Error::InvalidField {
-                field,
-                message: e.message,
-            }
-        })?;
+    insp.set_fields(shim_fields)
+        .map_err(|e| field_error(shim_fields, e))?;
     if let (Some(names), false) = (&b.only_events, matches!(b.engine, Engine::Savefile(_))) {
         let unknown = insp
             .select_events(names)
@@ -506,45 +516,39 @@ fn open_inspector(b: &CaptureBuilder) -> Result<Inspector> {
     Ok(insp)
 }
 
-/// Event type names by the address of libs' static name, so the capture thread does not measure
-/// and validate the same C string on every event (a small direct-mapped cache).
-pub(crate) struct NameCache([(usize, &'static str); 64]);
-
-impl NameCache {
-    pub(crate) fn new() -> Self {
-        NameCache([(0, ""); 64])
-    }
-
-    /// The event type name with static storage: libs' tables, or interned (async events).
-    pub(crate) fn name(&mut self, raw: &sinsp_sys::sq_event) -> &'static str {
-        if raw.name_is_static == 0 {
-            // SAFETY: a NUL-terminated name inside the current event; interned (copied) here.
-            return intern(
-                unsafe { std::ffi::CStr::from_ptr(raw.name) }
-                    .to_string_lossy()
-                    .as_ref(),
-            );
-        }
-        let addr = raw.name as usize;
-        let slot = &mut self.0[(addr >> 3) % 64];
-        if slot.0 != addr || addr == 0 {
-            // SAFETY: the shim says the name has static storage (event and syscall tables).
-            *slot = (addr, unsafe { static_str(raw.name) });
-        }
-        slot.1
+/// A refused field list as an error naming the field, which the shim reports by its index.
+fn field_error(fields: &[String], e: ShimError) -> Error {
+    let field = e
+        .item
+        .and_then(|i| fields.get(i))
+        .cloned()
+        .unwrap_or_default();
+    match e.kind {
+        // SQ_E_FIELD, or a name that cannot be handed to the shim (a NUL byte: its index set)
+        ShimErrorKind::Field => Error::InvalidField {
+            field,
+            message: e.message,
+        },
+        _ if e.item.is_some() => Error::InvalidField {
+            field,
+            message: e.message,
+        },
+        _ => Error::Libs(e.message),
     }
 }
 
-/// Interns names that are not static in libs (async event names): a small, bounded set.
-fn intern(name: &str) -> &'static str {
-    static NAMES: Mutex<Vec<&'static str>> = Mutex::new(Vec::new());
-    let mut names = NAMES.lock().unwrap();
-    if let Some(n) = names.iter().find(|n| **n == name) {
-        return n;
+/// The corrupt events a capture keeps for [`Capture::event_errors`] (all are counted).
+pub const MAX_EVENT_ERRORS: usize = 64;
+
+/// Records a corrupt event the capture goes on past: kept (the first ones) and logged.
+#[cold]
+#[inline(never)]
+fn record_defect(sh: &Shared, engine: &Engine, num: u64, defect: EventDefect) {
+    let mut errors = sh.event_errors.lock().unwrap();
+    if errors.len() < MAX_EVENT_ERRORS {
+        errors.push((num, defect));
+        tracing::warn!(engine = engine.name(), num, %defect, "corrupt event: delivered cut to its params");
     }
-    let leaked: &'static str = Box::leak(name.to_owned().into_boxed_str());
-    names.push(leaked);
-    leaked
 }
 
 const STATS_EVERY: Duration = Duration::from_millis(100);
@@ -564,7 +568,7 @@ fn run(
             return;
         }
     };
-    let mut insp = match open_inspector(&b) {
+    let mut insp = match open_inspector(&b, &crate::batch::shim_fields(&b.fields)) {
         Ok(i) => i,
         Err(e) => {
             let _ = ready.send(Err(e));
@@ -582,7 +586,6 @@ fn run(
 
     let mut iteration = 0u64;
     let mut seen = 0u64;
-    let mut names = NameCache::new();
     loop {
         if sh.stop.load(Ordering::Relaxed) {
             break;
@@ -595,11 +598,14 @@ fn run(
             last_stats = Instant::now();
         }
         match insp.next() {
-            Ok(Next::Event(raw)) => {
+            Ok(Next::Event(ev)) => {
                 if batch.is_empty() {
                     batch_started = Instant::now();
                 }
-                batch.push(raw, names.name(raw));
+                if let Some(defect) = ev.defect() {
+                    record_defect(&sh, &b.engine, ev.num, defect);
+                }
+                batch.push(&ev);
             }
             Ok(Next::Timeout) => {
                 // The source is idle: hand over what we have now.
@@ -767,7 +773,7 @@ fn thread_cpu_ns() -> u64 {
 fn refresh_driver_stats(insp: &mut Inspector, sh: &Shared) {
     sh.capture_cpu_ns.store(thread_cpu_ns(), Ordering::Relaxed);
     if let Ok(st) = insp.stats() {
-        *sh.driver.lock().unwrap() = (st.n_evts, st.n_drops, st.n_drops_buffer);
+        *sh.driver.lock().unwrap() = (st.events, st.drops, st.drops_buffer);
     }
 }
 

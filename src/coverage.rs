@@ -11,8 +11,8 @@
 //! [`Steps::shape`]: crate::scenarios::Steps::shape
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::ffi::abi as sys;
 use serde::Serialize;
-use sinsp_sys as sys;
 
 use crate::event::{event_table, EventInfo};
 use crate::expect::{EventMatcher, Mode, Pred};

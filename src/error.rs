@@ -69,6 +69,16 @@ pub enum Error {
         /// libscap's message.
         message: String,
     },
+    /// One event's encoding is corrupt (a capture file's, or a driver's bug): the capture went
+    /// on past it, as libsinsp does, delivering the event cut to what its params account for
+    /// (never read past its bytes). Reported by [`crate::Capture::event_errors`].
+    #[error("corrupt event {num}: {defect}")]
+    CorruptEvent {
+        /// sinsp's event number (`evt.num`).
+        num: u64,
+        /// What is wrong with it.
+        defect: EventDefect,
+    },
     /// The dump file could not be written.
     #[error("cannot write capture file {}: {message}", path.display())]
     Dump {
@@ -116,6 +126,43 @@ impl Error {
             );
         }
         out
+    }
+}
+
+/// What is wrong with one event's encoding (libscap's header, the params' lengths, their bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "defect", rename_all = "snake_case")]
+pub enum EventDefect {
+    /// Fewer bytes than libscap's event header (26).
+    ShortHeader {
+        /// The bytes the event has.
+        bytes: u32,
+    },
+    /// The header's length disagrees with the bytes the params' lengths account for: the event
+    /// was delivered as `params_extent` bytes, the params that are whole.
+    LengthMismatch {
+        /// The length the header claims.
+        header_len: u32,
+        /// The bytes the header and the params' lengths account for, within the event.
+        params_extent: u32,
+    },
+}
+
+impl std::fmt::Display for EventDefect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EventDefect::ShortHeader { bytes } => {
+                write!(f, "{bytes} bytes, shorter than an event header")
+            }
+            EventDefect::LengthMismatch {
+                header_len,
+                params_extent,
+            } => write!(
+                f,
+                "its header claims {header_len} bytes, its params account for {params_extent}; \
+                 delivered cut to {params_extent}"
+            ),
+        }
     }
 }
 

@@ -6,9 +6,8 @@ use std::sync::{Arc, OnceLock};
 use compact_str::CompactString;
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
-use sinsp_sys as sys;
 
-use crate::ffi::static_str;
+use crate::ffi::{self, abi, EVT_HDR_LEN};
 
 /// Direction of an event: syscall enter (`>`) or exit (`<`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -268,23 +267,23 @@ impl Serialize for Event {
 pub fn category_name(category: u32) -> &'static str {
     // The low bits hold the category; higher bits are flags (EC_SYSCALL, EC_TRACEPOINT, ...).
     match category & 0xff {
-        sys::EC_OTHER => "other",
-        sys::EC_FILE => "file",
-        sys::EC_NET => "net",
-        sys::EC_IPC => "ipc",
-        sys::EC_MEMORY => "memory",
-        sys::EC_PROCESS => "process",
-        sys::EC_SLEEP => "sleep",
-        sys::EC_SYSTEM => "system",
-        sys::EC_SIGNAL => "signal",
-        sys::EC_USER => "user",
-        sys::EC_TIME => "time",
-        sys::EC_PROCESSING => "processing",
-        sys::EC_IO_READ => "IO_read",
-        sys::EC_IO_WRITE => "IO_write",
-        sys::EC_IO_OTHER => "IO_other",
-        sys::EC_WAIT => "wait",
-        sys::EC_SCHEDULER => "scheduler",
+        abi::EC_OTHER => "other",
+        abi::EC_FILE => "file",
+        abi::EC_NET => "net",
+        abi::EC_IPC => "ipc",
+        abi::EC_MEMORY => "memory",
+        abi::EC_PROCESS => "process",
+        abi::EC_SLEEP => "sleep",
+        abi::EC_SYSTEM => "system",
+        abi::EC_SIGNAL => "signal",
+        abi::EC_USER => "user",
+        abi::EC_TIME => "time",
+        abi::EC_PROCESSING => "processing",
+        abi::EC_IO_READ => "IO_read",
+        abi::EC_IO_WRITE => "IO_write",
+        abi::EC_IO_OTHER => "IO_other",
+        abi::EC_WAIT => "wait",
+        abi::EC_SCHEDULER => "scheduler",
         _ => "unknown",
     }
 }
@@ -320,72 +319,10 @@ pub struct EventInfo {
     pub params: Vec<ParamInfo>,
 }
 
-/// libs' event table, read once through the bindings.
+/// libs' event table, read once through the shim.
 pub fn event_table() -> &'static [EventInfo] {
     static TABLE: OnceLock<Vec<EventInfo>> = OnceLock::new();
-    TABLE.get_or_init(|| {
-        let mut n = 0u32;
-        // SAFETY: the table is static data inside libscap with `n` entries.
-        let t = unsafe {
-            let p = sys::sq_event_table(&mut n);
-            std::slice::from_raw_parts(p, n as usize)
-        };
-        t.iter()
-            .enumerate()
-            .map(|(code, e)| EventInfo {
-                code: code as u16,
-                // SAFETY: names in the event table are static NUL-terminated strings.
-                name: unsafe { static_str(e.name.as_ptr()) },
-                direction: if code % 2 == 0 {
-                    Direction::Enter
-                } else {
-                    Direction::Exit
-                },
-                category: e.category,
-                flags: e.flags,
-                params: e.params[..(e.nparams as usize).min(e.params.len())]
-                    .iter()
-                    // SAFETY: as above.
-                    .map(|p| ParamInfo {
-                        name: unsafe { static_str(p.name.as_ptr()) },
-                        ptype: p.type_,
-                        fmt: p.fmt,
-                        flags: flag_names(p),
-                    })
-                    .collect(),
-            })
-            .collect()
-    })
-}
-
-/// The flag names of a flags/mode param (`info` points to a `{NULL, 0}`-terminated array).
-fn flag_names(p: &sys::ppm_param_info) -> Vec<(&'static str, u32)> {
-    let is_flags = matches!(
-        p.type_,
-        sys::PT_FLAGS8
-            | sys::PT_FLAGS16
-            | sys::PT_FLAGS32
-            | sys::PT_ENUMFLAGS8
-            | sys::PT_ENUMFLAGS16
-            | sys::PT_ENUMFLAGS32
-            | sys::PT_MODE
-    );
-    let mut out = Vec::new();
-    if !is_flags || p.info.is_null() {
-        return out;
-    }
-    let nv = p.info as *const sys::ppm_name_value;
-    // SAFETY: for these types `info` is a static `ppm_name_value` array in libscap ending with a
-    // NULL name; 1024 bounds the walk should a table ever lack its terminator.
-    for i in 0..1024 {
-        let e = unsafe { &*nv.add(i) };
-        if e.name.is_null() {
-            break;
-        }
-        // SAFETY: a non-NULL name in the table is a static NUL-terminated string.
-        out.push((unsafe { static_str(e.name) }, e.value));
-    }
-    out
+    TABLE.get_or_init(ffi::event_table_entries)
 }
 
 /// The value of the flags `names` of param `param` of call `name` in this libs' table (the
@@ -423,7 +360,7 @@ pub fn exits_carry_enter_params() -> bool {
 pub fn current_events(name: &str) -> impl Iterator<Item = &'static EventInfo> + '_ {
     event_table()
         .iter()
-        .filter(move |e| e.name == name && e.flags & (sys::EF_OLD_VERSION | sys::EF_UNUSED) == 0)
+        .filter(move |e| e.name == name && e.flags & (abi::EF_OLD_VERSION | abi::EF_UNUSED) == 0)
 }
 
 /// Which event of call `name` carries every one of `params` in this libs: the exit event when it
@@ -580,54 +517,51 @@ const PT_PID32: u32 = 48;
 
 /// The kind of a `ppm_param_type`.
 pub(crate) fn param_kind(ptype: u32) -> ParamKind {
-    if (ptype == PT_FD32 || ptype == PT_PID32) && sys::PT_MAX > PT_PID32 {
+    if (ptype == PT_FD32 || ptype == PT_PID32) && abi::PT_MAX > PT_PID32 {
         return ParamKind::Int;
     }
     match ptype {
-        sys::PT_INT8
-        | sys::PT_INT16
-        | sys::PT_INT32
-        | sys::PT_INT64
-        | sys::PT_ERRNO
-        | sys::PT_FD
-        | sys::PT_PID => ParamKind::Int,
-        sys::PT_UINT8
-        | sys::PT_UINT16
-        | sys::PT_UINT32
-        | sys::PT_UINT64
-        | sys::PT_FLAGS8
-        | sys::PT_FLAGS16
-        | sys::PT_FLAGS32
-        | sys::PT_ENUMFLAGS8
-        | sys::PT_ENUMFLAGS16
-        | sys::PT_ENUMFLAGS32
-        | sys::PT_UID
-        | sys::PT_GID
-        | sys::PT_MODE
-        | sys::PT_RELTIME
-        | sys::PT_ABSTIME
-        | sys::PT_PORT
-        | sys::PT_L4PROTO
-        | sys::PT_SOCKFAMILY
-        | sys::PT_BOOL
-        | sys::PT_SIGTYPE
-        | sys::PT_SYSCALLID
-        | sys::PT_SIGSET => ParamKind::Uint,
-        sys::PT_DOUBLE => ParamKind::Double,
-        sys::PT_CHARBUF | sys::PT_FSPATH | sys::PT_FSRELPATH => ParamKind::Str,
-        sys::PT_CHARBUFARRAY | sys::PT_CHARBUF_PAIR_ARRAY => ParamKind::StrArray,
-        sys::PT_SOCKADDR => ParamKind::SockAddr,
-        sys::PT_SOCKTUPLE => ParamKind::SockTuple,
-        sys::PT_IPV4ADDR | sys::PT_IPV6ADDR | sys::PT_IPADDR => ParamKind::Ip,
-        sys::PT_BYTEBUF | sys::PT_FDLIST | sys::PT_IPV4NET | sys::PT_IPV6NET | sys::PT_IPNET => {
+        abi::PT_INT8
+        | abi::PT_INT16
+        | abi::PT_INT32
+        | abi::PT_INT64
+        | abi::PT_ERRNO
+        | abi::PT_FD
+        | abi::PT_PID => ParamKind::Int,
+        abi::PT_UINT8
+        | abi::PT_UINT16
+        | abi::PT_UINT32
+        | abi::PT_UINT64
+        | abi::PT_FLAGS8
+        | abi::PT_FLAGS16
+        | abi::PT_FLAGS32
+        | abi::PT_ENUMFLAGS8
+        | abi::PT_ENUMFLAGS16
+        | abi::PT_ENUMFLAGS32
+        | abi::PT_UID
+        | abi::PT_GID
+        | abi::PT_MODE
+        | abi::PT_RELTIME
+        | abi::PT_ABSTIME
+        | abi::PT_PORT
+        | abi::PT_L4PROTO
+        | abi::PT_SOCKFAMILY
+        | abi::PT_BOOL
+        | abi::PT_SIGTYPE
+        | abi::PT_SYSCALLID
+        | abi::PT_SIGSET => ParamKind::Uint,
+        abi::PT_DOUBLE => ParamKind::Double,
+        abi::PT_CHARBUF | abi::PT_FSPATH | abi::PT_FSRELPATH => ParamKind::Str,
+        abi::PT_CHARBUFARRAY | abi::PT_CHARBUF_PAIR_ARRAY => ParamKind::StrArray,
+        abi::PT_SOCKADDR => ParamKind::SockAddr,
+        abi::PT_SOCKTUPLE => ParamKind::SockTuple,
+        abi::PT_IPV4ADDR | abi::PT_IPV6ADDR | abi::PT_IPADDR => ParamKind::Ip,
+        abi::PT_BYTEBUF | abi::PT_FDLIST | abi::PT_IPV4NET | abi::PT_IPV6NET | abi::PT_IPNET => {
             ParamKind::Bytes
         }
         _ => ParamKind::Any,
     }
 }
-
-/// Size of libscap's event header (`struct ppm_evt_hdr`, packed): ts, tid, len, type, nparams.
-const EVT_HDR_LEN: usize = 26;
 
 /// The parameters of an event from its encoding (header, the parameters' lengths, their bytes),
 /// read as libsinsp's `sinsp_evt::load_params` reads them: names and types from the event table,
@@ -639,7 +573,7 @@ pub(crate) fn decode_raw_params(code: u16, raw: &[u8]) -> Vec<Param> {
     };
     let info = event_table().get(code as usize);
     let n = u32::from_le_bytes(hdr[22..26].try_into().unwrap()) as usize;
-    let large = info.is_some_and(|i| i.flags & sys::EF_LARGE_PAYLOAD != 0);
+    let large = info.is_some_and(|i| i.flags & abi::EF_LARGE_PAYLOAD != 0);
     let width = if large { 4 } else { 2 };
     let Some(lens) = raw.get(EVT_HDR_LEN..EVT_HDR_LEN + n * width) else {
         return Vec::new();
@@ -657,7 +591,7 @@ pub(crate) fn decode_raw_params(code: u16, raw: &[u8]) -> Vec<Param> {
         };
         at += len;
         let pi = info.and_then(|i| i.params.get(j));
-        let ptype = pi.map_or(sys::PT_BYTEBUF, |p| p.ptype);
+        let ptype = pi.map_or(abi::PT_BYTEBUF, |p| p.ptype);
         let name = pi.map_or("?", |p| p.name);
         // Written into the vector's slot by the branch that decodes it: a value merged from all
         // branches goes through a stack temporary whose wide copy stalls on its narrow stores.
@@ -685,7 +619,7 @@ pub(crate) fn decode_raw_params(code: u16, raw: &[u8]) -> Vec<Param> {
                 ));
             }
             _ => {
-                let na = matches!(ptype, sys::PT_CHARBUF | sys::PT_FSPATH | sys::PT_FSRELPATH)
+                let na = matches!(ptype, abi::PT_CHARBUF | abi::PT_FSPATH | abi::PT_FSRELPATH)
                     && (b.is_empty() || b == b"(NULL)\0");
                 write_param!(if na {
                     ParamValue::Str("<NA>".into())
@@ -793,19 +727,19 @@ mod tests {
     #[test]
     fn decodes_integers_strings_and_sockets() {
         assert_eq!(
-            decode_param(sys::PT_FD, &(-2i64).to_le_bytes()),
+            decode_param(abi::PT_FD, &(-2i64).to_le_bytes()),
             ParamValue::Int(-2)
         );
         assert_eq!(
-            decode_param(sys::PT_UINT32, &7u32.to_le_bytes()),
+            decode_param(abi::PT_UINT32, &7u32.to_le_bytes()),
             ParamValue::Uint(7)
         );
         assert_eq!(
-            decode_param(sys::PT_FSPATH, b"/etc/passwd\0"),
+            decode_param(abi::PT_FSPATH, b"/etc/passwd\0"),
             ParamValue::Str("/etc/passwd".into())
         );
         assert_eq!(
-            decode_param(sys::PT_CHARBUFARRAY, b"ls\0-l\0"),
+            decode_param(abi::PT_CHARBUFARRAY, b"ls\0-l\0"),
             ParamValue::StrArray(vec!["ls".into(), "-l".into()])
         );
         let mut t = vec![PPM_AF_INET, 127, 0, 0, 1];
@@ -813,7 +747,7 @@ mod tests {
         t.extend([127, 0, 0, 2]);
         t.extend(80u16.to_le_bytes());
         assert_eq!(
-            decode_param(sys::PT_SOCKTUPLE, &t),
+            decode_param(abi::PT_SOCKTUPLE, &t),
             ParamValue::SockTuple {
                 src: SockAddr::Inet {
                     ip: "127.0.0.1".parse().unwrap(),
@@ -825,7 +759,7 @@ mod tests {
                 },
             }
         );
-        assert_eq!(decode_param(sys::PT_INT64, &[]), ParamValue::Empty);
+        assert_eq!(decode_param(abi::PT_INT64, &[]), ParamValue::Empty);
     }
 
     #[test]
@@ -851,7 +785,7 @@ mod tests {
             .find(|e| {
                 e.name == "openat"
                     && e.direction == Direction::Exit
-                    && e.flags & sys::EF_OLD_VERSION == 0
+                    && e.flags & abi::EF_OLD_VERSION == 0
             })
             .unwrap();
         let names: Vec<_> = open_x.params.iter().map(|p| p.name).collect();
@@ -895,7 +829,7 @@ mod props {
         ) {
             let code = code % event_table().len() as u16;
             // Large-payload events have 32-bit lengths (the encoder writes 16-bit ones).
-            prop_assume!(event_table()[code as usize].flags & sys::EF_LARGE_PAYLOAD == 0);
+            prop_assume!(event_table()[code as usize].flags & abi::EF_LARGE_PAYLOAD == 0);
             let slices: Vec<&[u8]> = params.iter().map(|p| p.as_slice()).collect();
             let enc = encode_event(code, 1, 2, &slices);
             let ps = decode_raw_params(code, &enc);

@@ -1077,7 +1077,7 @@ mod tests {
             is_main_thread: true,
             params: vec![Param {
                 name: "res",
-                ptype: sinsp_sys::PT_ERRNO,
+                ptype: crate::ffi::abi::PT_ERRNO,
                 value: ParamValue::Int(res),
             }],
             field_names: Arc::from(vec!["proc.pid".to_string(), "fd.name".to_string()]),
@@ -1207,7 +1207,7 @@ mod tests {
             .iter()
             .map(|&(name, v)| Param {
                 name,
-                ptype: sinsp_sys::PT_INT64,
+                ptype: crate::ffi::abi::PT_INT64,
                 value: ParamValue::Int(v),
             })
             .collect();
@@ -1367,7 +1367,7 @@ mod props {
                 is_main_thread: true,
                 params: vec![Param {
                     name: "res",
-                    ptype: sinsp_sys::PT_ERRNO,
+                    ptype: crate::ffi::abi::PT_ERRNO,
                     value: ParamValue::Int(res),
                 }],
                 field_names: Arc::from(vec!["proc.pid".to_string()]),

@@ -37,19 +37,30 @@ pub mod suite;
 pub mod vm;
 pub mod workload;
 
-pub use capture::{Capture, CaptureBuilder, CaptureStats, Events, DEFAULT_FIELDS};
+pub use capture::{
+    Capture, CaptureBuilder, CaptureStats, Events, DEFAULT_FIELDS, MAX_EVENT_ERRORS,
+};
 pub use engine::Engine;
-pub use error::{Error, Result};
+pub use error::{Error, EventDefect, Result};
 pub use event::{Direction, Event, FieldValue, Param, ParamValue, SockAddr};
 
 /// The libs version this crate was built against ("custom" for a `FALCOSECURITY_LIBS_DIR` checkout).
-pub const LIBS_VERSION: &str = sinsp_sys::LIBS_VERSION;
+pub const LIBS_VERSION: &str = ffi::build::LIBS_VERSION;
 
 /// Path of the `sinsp-example` binary built from the same libs source.
-pub const SINSP_EXAMPLE: &str = sinsp_sys::SINSP_EXAMPLE;
+pub const SINSP_EXAMPLE: &str = ffi::build::SINSP_EXAMPLE;
 
 /// The libs source tree this crate was built from (its `test/` holds reference captures).
-pub const LIBS_SOURCE_DIR: &str = sinsp_sys::LIBS_SOURCE_DIR;
+pub const LIBS_SOURCE_DIR: &str = ffi::build::LIBS_SOURCE_DIR;
 
 /// The (cached) CMake build directory of that libs source.
-pub const LIBS_BUILD_DIR: &str = sinsp_sys::LIBS_BUILD_DIR;
+pub const LIBS_BUILD_DIR: &str = ffi::build::LIBS_BUILD_DIR;
+
+/// The upstream commit of that libs source (empty when unknown).
+pub const LIBS_COMMIT: &str = ffi::build::LIBS_COMMIT;
+
+/// How that libs source came: "debian", "tarball", "submodule" or "checkout".
+pub const LIBS_ORIGIN: &str = ffi::build::LIBS_ORIGIN;
+
+/// That libs source's `driver/SCHEMA_VERSION`.
+pub const LIBS_SCHEMA_VERSION: &str = ffi::build::LIBS_SCHEMA_VERSION;

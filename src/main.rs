@@ -343,9 +343,9 @@ fn main() -> ExitCode {
         }
         Cmd::Libs => {
             println!("version        {}", sinspqa::LIBS_VERSION);
-            println!("commit         {}", sinsp_sys::LIBS_COMMIT);
-            println!("origin         {}", sinsp_sys::LIBS_ORIGIN);
-            println!("schema         {}", sinsp_sys::LIBS_SCHEMA_VERSION);
+            println!("commit         {}", sinspqa::LIBS_COMMIT);
+            println!("origin         {}", sinspqa::LIBS_ORIGIN);
+            println!("schema         {}", sinspqa::LIBS_SCHEMA_VERSION);
             println!("source         {}", sinspqa::LIBS_SOURCE_DIR);
             println!("build          {}", sinspqa::LIBS_BUILD_DIR);
             println!("sinsp-example  {}", sinspqa::SINSP_EXAMPLE);
@@ -541,6 +541,10 @@ fn capture(args: CaptureArgs) -> Result<(), Error> {
         }
     }
     out.flush().ok();
+    // each corrupt event the capture went past, by its number (the first few)
+    for e in cap.event_errors().iter().take(10) {
+        eprintln!("sinspqa: {e}");
+    }
     let stats = cap.stop()?;
     eprintln!(
         "sinspqa: {n} events printed; seen {}, filtered out {}, consumer drops {}, kernel events {}, kernel drops {}{}",
@@ -635,8 +639,8 @@ fn run(a: RunArgs) -> Result<bool, Error> {
             .trim()
             .to_string(),
         libs_version: sinspqa::LIBS_VERSION.to_string(),
-        libs_commit: sinsp_sys::LIBS_COMMIT.to_string(),
-        libs_origin: sinsp_sys::LIBS_ORIGIN.to_string(),
+        libs_commit: sinspqa::LIBS_COMMIT.to_string(),
+        libs_origin: sinspqa::LIBS_ORIGIN.to_string(),
         ..Default::default()
     };
     // The run's units, in a fixed order: each guest kernel (the long ones, dealt first so

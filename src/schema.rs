@@ -202,7 +202,7 @@ impl Default for Validator {
 mod tests {
     use super::*;
     use crate::event::{FieldValue, Param, ParamValue};
-    use sinsp_sys as sys;
+    use crate::ffi::abi as sys;
     use std::sync::Arc;
 
     fn openat_exit() -> &'static crate::event::EventInfo {

@@ -95,7 +95,7 @@ pub fn prepare(abi: &str) -> Result<Kernel, VmError> {
     let out = Command::new(&script)
         .arg(abi)
         // the drivers come from the very source this binary's libs was built from
-        .env("FALCOSECURITY_LIBS_DIR", sinsp_sys::LIBS_SOURCE_DIR)
+        .env("FALCOSECURITY_LIBS_DIR", crate::LIBS_SOURCE_DIR)
         .stdin(Stdio::null())
         .output()
         .map_err(|e| VmError::Prepare {

@@ -2,7 +2,7 @@
 use std::path::PathBuf;
 
 use crate::error::Error;
-use crate::ffi::{self, Inspector, ShimError};
+use crate::ffi::{self, Inspector, ShimError, ShimErrorKind};
 
 pub mod kmod;
 pub mod legacy_bpf;
@@ -105,7 +105,17 @@ impl Engine {
         r.map_err(|e| self.classify_open_error(e))
     }
 
+    /// The error of a failed open, by the shim's code and the OS error behind it (the errno
+    /// libscap wrote into its message, else errno after the failure: see `sq_error` in
+    /// shim.h), never by the message's wording; a driver the verifier refused is told by the
+    /// verifier's log of the open.
     fn classify_open_error(&self, e: ShimError) -> Error {
+        if e.kind == ShimErrorKind::NotSupported {
+            return Error::EngineUnavailable {
+                engine: self.name(),
+                reason: e.message,
+            };
+        }
         if let Engine::Savefile(p) = self {
             return Error::CorruptFile {
                 path: p.clone(),
@@ -119,11 +129,7 @@ impl Engine {
                 message: e.message,
             };
         }
-        let m = e.message.to_lowercase();
-        if e.os_errno == libc_eperm()
-            || m.contains("operation not permitted")
-            || m.contains("permission denied")
-        {
+        if e.is_permission() {
             Error::NotPermitted {
                 engine: self.name(),
                 message: e.message,
@@ -135,10 +141,6 @@ impl Engine {
             }
         }
     }
-}
-
-const fn libc_eperm() -> i32 {
-    1
 }
 
 /// Effective capabilities of this process (bit n = capability n), from /proc/self/status.

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <cstring>
 #include <algorithm>
 #include <array>
 #include <charconv>
@@ -64,6 +65,7 @@ void set_err(sq_error* err, int32_t code, const char* msg, int32_t scap_rc = 0, 
 	err->code = code;
 	err->scap_rc = scap_rc;
 	err->os_errno = os_errno;
+	err->item = -1;
 	snprintf(err->msg, sizeof(err->msg), "%s", msg ? msg : "unknown error");
 }
 
@@ -72,6 +74,7 @@ void clear_err(sq_error* err) {
 		err->code = SQ_OK;
 		err->scap_rc = 0;
 		err->os_errno = 0;
+		err->item = -1;
 		err->msg[0] = '\0';
 	}
 }
@@ -201,6 +204,20 @@ uint64_t event_claimed(const scap_evt* se) {
 	return at;
 }
 
+// The errno libscap formatted into `msg` (scap_errprintf ends its message with ": " and strerror(errno)),
+// else `fallback` (errno right after the failure).
+int errno_of_message(const char* msg, int fallback) {
+	size_t n = msg ? strlen(msg) : 0;
+	for(int e = 1; e < 134; e++) {
+		const char* s = strerror(e);
+		size_t k = strlen(s);
+		if(n >= k + 2 && memcmp(msg + n - k, s, k) == 0 && msg[n - k - 1] == ' ' && msg[n - k - 2] == ':') {
+			return e;
+		}
+	}
+	return fallback;
+}
+
 // Runs `f`, mapping exceptions to `code`. Returns SQ_OK or the (negative) code.
 template<typename F>
 int32_t guarded(sq_error* err, int32_t code, F&& f) {
@@ -209,9 +226,11 @@ int32_t guarded(sq_error* err, int32_t code, F&& f) {
 	try {
 		return f();
 	} catch(const scap_open_exception& e) {
-		set_err(err, code, e.what(), e.scap_rc(), errno);
+		int os_errno = errno;
+		set_err(err, code, e.what(), e.scap_rc(), errno_of_message(e.what(), os_errno));
 	} catch(const std::exception& e) {
-		set_err(err, code, e.what(), 0, errno);
+		int os_errno = errno;
+		set_err(err, code, e.what(), 0, errno_of_message(e.what(), os_errno));
 	} catch(...) {
 		set_err(err, code, "unknown C++ exception", 0, errno);
 	}
@@ -1172,9 +1191,11 @@ int32_t sq_set_filter(sq_inspector* h, const char* filter, sq_error* err) {
 }
 
 int32_t sq_set_fields(sq_inspector* h, const char* const* names, size_t n, sq_error* err) {
-	return guarded(err, SQ_E_FIELD, [&]() {
+	int32_t failing = -1;  // the field being checked when one is refused
+	int32_t rc = guarded(err, SQ_E_FIELD, [&]() {
 		std::vector<std::unique_ptr<sinsp_filter_check>> checks;
 		for(size_t i = 0; i < n; i++) {
+			failing = (int32_t)i;
 			std::string name(names[i]);
 			auto chk = h->filter_list->new_filter_check_from_fldname(name, &h->inspector, false);
 			if(chk == nullptr) {
@@ -1186,6 +1207,7 @@ int32_t sq_set_fields(sq_inspector* h, const char* const* names, size_t n, sq_er
 			}
 			checks.push_back(std::move(chk));
 		}
+		failing = -1;
 		h->fast.clear();
 		h->direct.clear();
 		for(size_t i = 0; i < n; i++) {
@@ -1197,6 +1219,10 @@ int32_t sq_set_fields(sq_inspector* h, const char* const* names, size_t n, sq_er
 		h->strings.assign(n, std::string());
 		return (int32_t)SQ_OK;
 	});
+	if(rc < 0 && err != nullptr) {
+		err->item = failing;
+	}
+	return rc;
 }
 
 int32_t sq_select_events(sq_inspector* h,

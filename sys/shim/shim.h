@@ -43,7 +43,9 @@ enum sq_status {
 typedef struct sq_error {
 	int32_t code;    /* one of sq_status (negative) */
 	int32_t scap_rc; /* libscap return code when known, else 0 */
-	int32_t os_errno; /* errno captured right after the failure, 0 if none */
+	int32_t os_errno; /* the errno libscap formatted into its message (": <strerror>" at its end), else errno
+	                   * captured right after the failure; 0 if none */
+	int32_t item;     /* the index of the failing item (sq_set_fields: the field), -1 if none */
 	char msg[1024];   /* libs' message, NUL-terminated */
 } sq_error;
 
