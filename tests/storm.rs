@@ -60,10 +60,6 @@ impl Drop for Storm {
     }
 }
 
-fn names(area: sinspqa::scenarios::Area) -> Vec<&'static sinspqa::scenarios::Scenario> {
-    sinspqa::scenarios::of_area(area)
-}
-
 /// Prints each result with its drops; returns the runs that failed (a FAIL, not `lost`).
 fn report(label: &str, results: &[(ScenarioResult, ScenarioResult)]) -> Vec<String> {
     let mut failed = Vec::new();
@@ -93,7 +89,7 @@ fn scenarios_beside_a_syscall_storm_pass_or_say_they_lost_events() {
     let Some(_live) = common::live_or_skip("the storm test") else {
         return;
     };
-    let scenarios = names(sinspqa::scenarios::Area::Privileges);
+    let scenarios = sinspqa::scenarios::of_area(sinspqa::scenarios::Area::Privileges);
     assert!(!scenarios.is_empty());
     // What this test relies on: these scenarios need neither read nor write, the storm's calls.
     let needed: BTreeSet<String> = scenarios
