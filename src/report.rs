@@ -459,6 +459,13 @@ impl Cell {
             let same = rs.iter().all(|r| r.status == *st);
             match st {
                 Status::Skipped(w) if same => return not_run(w),
+                // A driver this libs is known not to build for this kernel: the build step.
+                Status::KnownFailure(w) if same && w.contains("[driver does not build") => {
+                    return Cell {
+                        build: Step::Other(w.clone()),
+                        ..not_run("not run")
+                    }
+                }
                 Status::KnownFailure(w) if same && w.contains("cannot open the capture") => {
                     return Cell {
                         open: Step::Other(w.clone()),
@@ -629,6 +636,13 @@ mod tests {
             ),
             result("spawn_exec_with_args", "modern_bpf", Status::Pass),
             result("file_operations", "modern_bpf", Status::Fail("✗ x".into())),
+            result(
+                "spawn_exec_with_args",
+                "bpf@7.2.13+deb14-amd64",
+                Status::KnownFailure(
+                    "the probe does not build on 7.x [driver does not build for this kernel: probe.o: fs.h: error]".into(),
+                ),
+            ),
         ]);
         let cells = r.cells();
         let by = |c: &str| cells.iter().find(|x| x.column.to_string() == c).unwrap();
@@ -643,6 +657,10 @@ mod tests {
             matches!(&m.scenarios, Step::Failed(w) if w.contains("1/2 passed") && w.contains("file_operations"))
         );
         assert_eq!(m.seconds, 3.0);
+        // A driver known not to build: the build step says so (known), nothing ran.
+        let b = by("bpf@7.2.13+deb14-amd64");
+        assert!(matches!(&b.build, Step::Other(w) if w.contains("probe.o")));
+        assert!(matches!(b.scenarios, Step::Other(_)));
         let md = r.markdown();
         assert!(
             md.contains("| `kmod@5.10.0-32-amd64` | ❌ scap.ko: error: x |"),
