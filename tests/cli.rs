@@ -201,8 +201,9 @@ fn a_libsinsp_crash_in_the_crosscheck_is_reported_as_a_libs_finding() {
 }
 
 /// Mutated captures that crashed our own code (tests/mutation.rs found them: an event name read
-/// through a corrupt generic event's syscall code or an async event's unterminated name) now end
-/// in events or a typed error.
+/// through a corrupt generic event's syscall code or an async event's unterminated name; the
+/// fuzzer: a generic event's syscall-code param read without checking its length) now end in
+/// events or a typed error, or, where libs itself dies on the file, a reported libs crash.
 #[test]
 fn captures_that_once_crashed_our_code_end_in_events_or_a_typed_error() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/crashers");
@@ -224,8 +225,15 @@ fn captures_that_once_crashed_our_code_end_in_events_or_a_typed_error() {
             .output()
             .unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
+        // From libs 0.22 the savefile reader's event converter copies an event by its header's
+        // length (scap_savefile.c, `memcpy(m_to_convert_evt, *pevent, (*pevent)->len)`), and
+        // libscap itself dies on the fuzzer's file: there the guard reports a libs crash
+        // (status 3), which is not ours either.
+        let libs_crash = out.status.code() == Some(3)
+            && sinspqa::LIBS_VERSION != "0.20.0"
+            && err.contains("a libs bug (innermost: ");
         assert!(
-            matches!(out.status.code(), Some(0 | 1))
+            (matches!(out.status.code(), Some(0 | 1)) || libs_crash)
                 && err
                     .lines()
                     .last()
