@@ -83,7 +83,8 @@ pub struct ScenarioResult {
     /// Capture counters (live runs): the whole capture's, shared by the scenarios it ran.
     pub stats: Option<CaptureStats>,
     /// Events lost while this scenario ran live (its share of the capture's counters; None on
-    /// replays).
+    /// replays). The driver's counters are refreshed about every 100 ms, so a kernel drop in a
+    /// scenario's last moments may count to the next one.
     #[serde(default)]
     pub drops: Option<Drops>,
     /// Wall-clock seconds.
