@@ -128,11 +128,25 @@ fn full_json_lines_validate_against_the_printed_schema() {
 /// Where libs no longer crashes on it, the replay ends as any other (events or a typed error).
 #[test]
 fn a_libsinsp_crash_on_a_file_is_reported_as_a_libs_finding() {
+    libs_crash_is_reported(&["capture", "--json", "-r"]);
+}
+
+/// The cross-check replays the file in-process too: a libsinsp crash there is the same finding
+/// (status 3, who crashed and after which event, the file kept), not the death of the command.
+#[test]
+fn a_libsinsp_crash_in_the_crosscheck_is_reported_as_a_libs_finding() {
+    libs_crash_is_reported(&["crosscheck"]);
+}
+
+/// Runs `sinspqa ARGS FILE` on the capture libsinsp 0.20.0 crashes on: status 3 with the
+/// report (who crashed, after which event, the innermost frames), the file kept among the
+/// findings; where libs no longer crashes on it, events or a typed error (status 0 or 1).
+fn libs_crash_is_reported(args: &[&str]) {
     let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/crashers/libsinsp-0.20.0-parser-reset-segv.scap");
     let findings = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_sinspqa"))
-        .args(["capture", "--json", "-r"])
+        .args(args)
         .arg(&file)
         .env("SINSPQA_FINDINGS", findings.path())
         .stdout(Stdio::null())
@@ -145,58 +159,22 @@ fn a_libsinsp_crash_on_a_file_is_reported_as_a_libs_finding() {
             assert!(
                 line.starts_with("sinspqa: libsinsp crashed (SIGSEGV) after event ")
                     && line.contains(&format!(" of {}: a libs bug", file.display())),
-                "{err}"
+                "{args:?}: {err}"
             );
-            assert!(line.contains("(innermost: "), "{err}");
+            assert!(line.contains("(innermost: "), "{args:?}: {err}");
             assert!(
                 findings.path().join(file.file_name().unwrap()).exists(),
-                "{err}"
+                "{args:?}: {err}"
             );
         }
+        // Where libs no longer crashes on it: events, a typed error, or (crosscheck)
+        // sinsp-example's own crash said as such.
         Some(0) | Some(1) => assert_ne!(
             sinspqa::LIBS_VERSION,
             "0.20.0",
-            "libs 0.20.0 crashes on this file, yet: {err}"
+            "{args:?}: libs 0.20.0 crashes on this file, yet: {err}"
         ),
-        other => panic!("status {other:?}: {err}"),
-    }
-}
-
-/// The cross-check replays the file in-process too: a libsinsp crash there is the same finding
-/// (status 3, who crashed and after which event, the file kept), not the death of the command.
-#[test]
-fn a_libsinsp_crash_in_the_crosscheck_is_reported_as_a_libs_finding() {
-    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/crashers/libsinsp-0.20.0-parser-reset-segv.scap");
-    let findings = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_sinspqa"))
-        .arg("crosscheck")
-        .arg(&file)
-        .env("SINSPQA_FINDINGS", findings.path())
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    match out.status.code() {
-        Some(3) => {
-            let line = err.lines().find(|l| l.contains("crashed")).unwrap_or("");
-            assert!(
-                line.starts_with("sinspqa: libsinsp crashed (SIGSEGV) after event ")
-                    && line.contains(&format!(" of {}: a libs bug", file.display())),
-                "{err}"
-            );
-            assert!(
-                findings.path().join(file.file_name().unwrap()).exists(),
-                "{err}"
-            );
-        }
-        // Where libs no longer crashes on it: sinsp-example may still, which is said as such;
-        // or both sides read it and compare.
-        Some(0) | Some(1) => assert_ne!(
-            sinspqa::LIBS_VERSION,
-            "0.20.0",
-            "libs 0.20.0 crashes on this file, yet: {err}"
-        ),
-        other => panic!("status {other:?}: {err}"),
+        other => panic!("{args:?}: status {other:?}: {err}"),
     }
 }
 

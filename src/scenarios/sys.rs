@@ -35,7 +35,7 @@ pub struct Vm {
 
 /// Reads /proc/self/status with raw syscalls into `buf` (allocated before the call measured, so
 /// the read itself maps nothing), then parses it.
-fn vm_now(buf: &mut [u8]) -> Result<Vm, String> {
+pub(super) fn vm_now(buf: &mut [u8]) -> Result<Vm, String> {
     let path = c"/proc/self/status";
     let fd = sys!(
         "open status",

@@ -3,6 +3,7 @@
 //! `sched_switch`). The suite asks for them only in this area's capture (by naming their events),
 //! as Falco leaves them off: they come from every process of the machine.
 use super::prelude::*;
+use super::sys::{vm_now, Vm};
 use crate::expect::Pred;
 
 const PAGE: usize = 4096;
@@ -24,7 +25,7 @@ pub struct FaultFacts {
     /// See `majflt`.
     pub minflt: u64,
     /// Its memory then, in kB (/proc/self/status), as the switch reports it.
-    pub vm: (i64, i64, i64),
+    pub vm: Vm,
 }
 
 /// The executable mapping of this binary's code.
@@ -43,19 +44,6 @@ fn text_mapping() -> Result<(u64, u64), String> {
             ))
         })
         .ok_or_else(|| format!("no r-xp mapping of {exe} in /proc/self/maps"))
-}
-
-/// Memory of this process in kB from /proc/self/status: (VmSize, VmRSS, VmSwap).
-fn vm_kb() -> Result<(i64, i64, i64), String> {
-    let text = std::fs::read_to_string("/proc/self/status").map_err(|e| e.to_string())?;
-    let kb = |key: &str| -> Result<i64, String> {
-        text.lines()
-            .find_map(|l| l.strip_prefix(key))
-            .and_then(|v| v.split_whitespace().next())
-            .and_then(|v| v.parse().ok())
-            .ok_or_else(|| format!("/proc/self/status without {key}"))
-    };
-    Ok((kb("VmSize:")?, kb("VmRSS:")?, kb("VmSwap:")?))
 }
 
 /// One nanosleep, through the same code each time (so that a first call has faulted its code
@@ -111,7 +99,9 @@ fn faults_act(_dir: &Path) -> Result<FaultFacts, String> {
         std::ptr::write_volatile(f.write_at as *mut u8, 0x5a);
         let _ = std::ptr::read_volatile(f.read_at as *const u8);
     }
-    f.vm = vm_kb()?;
+    // The buffer is allocated before the status is read, so the read maps nothing.
+    let mut buf = vec![0u8; 16384];
+    f.vm = vm_now(&mut buf)?;
     // SAFETY: an all-zero rusage is a valid value of the plain C struct getrusage fills.
     let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
     // A first round of the calls below faults in their code and stack pages.
@@ -164,12 +154,12 @@ fn faults_expect(f: &FaultFacts, pid: i64) -> Expectation {
             .field("thread.tid", eq(pid))
             .param("pgft_maj", eq(f.majflt as i64))
             .param("pgft_min", eq(f.minflt as i64))
-            .param("vm_size", eq(f.vm.0))
+            .param("vm_size", eq(f.vm.size))
             // RSS is a per-CPU counter: the driver reads mm's approximate value, /proc sums the
             // CPUs' shares, so the two differ by up to a batch per CPU (debug build, 6.18: the
             // driver 28 kB above /proc with no fault between them).
-            .param("vm_rss", within_kb(f.vm.1, RSS_SLACK_KB))
-            .param("vm_swap", eq(f.vm.2))
+            .param("vm_rss", within_kb(f.vm.rss, RSS_SLACK_KB))
+            .param("vm_swap", eq(f.vm.swap))
             .unchecked("next", "the scheduler's choice"),
     ])])
 }
